@@ -1,0 +1,7 @@
+"""The journal's engine: find directives in entries, run snippets, cache results, render them.
+
+The core (this package minus ``adapters``) knows nothing of MkDocs: it reads Markdown text and
+returns Markdown text. ``adapters.mkdocs_plugin`` is the thin layer that plugs it into a site build.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,143 @@
+"""The MkDocs adapter: runs every entry's snippets once per build (through the cache) and
+replaces the entries' directives with code, output, figures and values.
+
+Configuration (``mkdocs.yml``)::
+
+    plugins:
+      - journal:
+          snippets_dir: snippets
+          cache_dir: .cache/journal
+
+Environment: ``JOURNAL_CACHE=off`` runs everything afresh without reading or writing the cache;
+``JOURNAL_EXECUTE=off`` builds the pages without running anything (a plain build, for timing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from ..directives import Figure, ParsedEntry
+from ..errors import JournalError
+from ..progress import Reporter
+from ..project import Journal
+from ..results import RunResult
+
+log = logging.getLogger("mkdocs.plugins.journal")
+FIGURES_DIR = "figures"
+
+
+def _off(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"0", "off", "false", "no"}
+
+
+class JournalConfig(Config):
+    snippets_dir = c.Type(str, default="snippets")
+    cache_dir = c.Type(str, default=".cache/journal")
+    jobs = c.Optional(c.Type(int))
+
+
+class JournalPlugin(BasePlugin[JournalConfig]):
+    """Executable entries for MkDocs."""
+
+    supports_multiple_instances = False
+
+    def __init__(self):
+        self.serving = False
+        self.journal: Journal | None = None
+        self.entries: dict[str, ParsedEntry] = {}
+        self.outcome: dict = {}
+        self.errors: list[JournalError] = []
+
+    def on_startup(self, *, command, dirty):
+        self.serving = command == "serve"
+
+    def on_config(self, config):
+        root = Path(config.config_file_path).resolve().parent
+        self.journal = Journal(
+            root,
+            snippets_dir=self.config.snippets_dir,
+            cache_dir=None if _off("JOURNAL_CACHE") else self.config.cache_dir,
+            execute=not _off("JOURNAL_EXECUTE"),
+            jobs=self.config.jobs,
+            reporter=Reporter(),
+        )
+        return config
+
+    def _fail(self, err: JournalError) -> None:
+        """In a build, stop; in the preview, log it and show it in the page."""
+        if not self.serving:
+            raise PluginError(f"journal: {err}")
+        log.error("journal: %s", err)
+        self.errors.append(err)
+
+    def on_files(self, files: Files, *, config):
+        self.entries, self.errors = {}, []
+        for file in files.documentation_pages():
+            text = file.content_string
+            if "::" not in text and "{{" not in text:
+                continue
+            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+            try:
+                self.entries[file.src_uri] = self.journal.parse(text, rel)
+            except JournalError as err:
+                self._fail(err)
+        self.outcome = self.journal.run_all(list(self.entries.values()))
+        for result in self.outcome.values():
+            if isinstance(result, JournalError):
+                self._fail(result)
+        self._publish_figures(files, config)
+        return files
+
+    def _publish_figures(self, files: Files, config) -> None:
+        """Add each figure an entry shows to the site, named by its content's hash."""
+        self.figure_paths: dict[str, str] = {}
+        for entry in self.entries.values():
+            for d in entry.directives:
+                result = self.outcome.get((entry.path, getattr(d, "name", None)))
+                if not isinstance(d, Figure) or not isinstance(result, RunResult):
+                    continue
+                fig = result.figure(d.figure)
+                if fig is None:
+                    continue  # reported when the page is rendered
+                digest = hashlib.sha256(fig.svg.encode()).hexdigest()[:20]
+                src_uri = f"{FIGURES_DIR}/{digest}.svg"
+                if src_uri not in self.figure_paths.values():
+                    files.append(File.generated(config, src_uri, content=fig.svg.encode()))
+                self.figure_paths[fig.svg] = src_uri
+
+    def on_page_markdown(self, markdown, *, page, config, files):
+        entry = self.entries.get(page.file.src_uri)
+        if entry is None:
+            return markdown
+        source = page.file.content_string
+        start = source.find(markdown) if markdown else -1
+        offset = source[:start].count("\n") if start > 0 else 0
+        if offset:  # keep line numbers those of the file, front matter included
+            markdown = "\n" * offset + markdown
+
+        def figure_url(svg: str) -> str:
+            return get_relative_url(self.figure_paths[svg], page.url)
+
+        errors = [] if self.serving else None
+        try:
+            rendered = self.journal.render(markdown, entry, self.outcome, figure_url, errors)
+        except JournalError as err:
+            raise PluginError(f"journal: {err}") from None
+        for err in errors or []:
+            if err not in self.errors:
+                log.error("journal: %s", err)
+        return rendered[offset:] if offset else rendered
+
+    def on_serve(self, server, *, config, builder):
+        server.watch(str(self.journal.snippets_dir))
+        return server

@@ -1,0 +1,78 @@
+"""Report runs as they execute: a live line in a terminal, plain lines in logs, and GitHub
+annotations for failures when running in GitHub Actions."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Summary:
+    """Counts and time of one round of runs."""
+
+    executed: int = 0
+    cached: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    executed_names: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        total = self.executed + self.cached + self.failed
+        return (
+            f"journal: {total} runs: {self.executed} executed, {self.cached} cached, "
+            f"{self.failed} failed in {self.seconds:.2f} s"
+        )
+
+
+class Reporter:
+    """Writes progress to ``stream``; a bar on a terminal, plain lines elsewhere."""
+
+    def __init__(self, stream=None, live: bool | None = None, github: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.github = os.environ.get("GITHUB_ACTIONS") == "true" if github is None else github
+        self.total = 0
+        self.done = 0
+        self.lock = threading.Lock()
+
+    def start(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def running(self, label: str) -> None:
+        if self.live:
+            self._bar(f"running {label}")
+
+    def finished(self, label: str, status: str, seconds: float, error=None) -> None:
+        with self.lock:
+            self.done += 1
+            if self.live:
+                self.stream.write("\r\033[K")
+            self.stream.write(
+                f"journal: [{self.done}/{self.total}] {status:8} {seconds:6.2f} s  {label}\n"
+            )
+            if error is not None and self.github:
+                where = error.snippet_where or error.where
+                msg = str(error).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                self.stream.write(f"::error file={where.path},line={where.line}::{msg}\n")
+            self.stream.flush()
+
+    def _bar(self, text: str) -> None:
+        width = 24
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.total} {text}"[:160])
+        self.stream.flush()
+
+    def summary(self, summary: Summary) -> None:
+        self.stream.write(summary.line() + "\n")
+        self.stream.flush()
+
+
+class Silent(Reporter):
+    """Reports nothing (for the tests' own use of the engine)."""
+
+    def __init__(self):
+        super().__init__(stream=open(os.devnull, "w"), live=False, github=False)

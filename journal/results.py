@@ -1,0 +1,54 @@
+"""What a run produced: its returned values, its printed output and its figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FigureOut:
+    """One figure of a run: its position, its label (``plt.figure(num="label")``) and its SVG."""
+
+    index: int
+    label: str
+    svg: str
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.index)
+
+
+@dataclass
+class RunResult:
+    """The outcome of one successful run; ``cached`` says whether it came from the cache."""
+
+    values: dict
+    stdout: str
+    figure_list: list[FigureOut] = field(default_factory=list)
+    seconds: float = 0.0
+    cached: bool = False
+
+    @property
+    def figures(self) -> dict[str, str]:
+        """Each figure's SVG text by its label, or by its 1-based position when it has none."""
+        return {fig.name: fig.svg for fig in self.figure_list}
+
+    def figure(self, ref: str) -> FigureOut | None:
+        """The figure with label ``ref``, else the ``ref``-th figure."""
+        for fig in self.figure_list:
+            if fig.label and fig.label == ref:
+                return fig
+        if ref.isdigit():
+            for fig in self.figure_list:
+                if fig.index == int(ref):
+                    return fig
+        return None
+
+
+def decode_value(value):
+    """Undo the worker's JSON encoding of non-finite floats."""
+    if isinstance(value, dict) and "__float__" in value:
+        return float(value["__float__"])
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value

@@ -1,0 +1,97 @@
+"""Read what an entry shows of a snippet: the whole module or a named section of it.
+
+Sections are marked in the snippet with comment lines, as in pymdownx.snippets::
+
+    # --8<-- [start:gram_schmidt]
+    def gram_schmidt(A): ...
+    # --8<-- [end:gram_schmidt]
+
+Marker lines are never shown to the reader.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import JournalError, Location
+
+MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):([\w-]+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """Lines of a snippet to show, with the file's line number of the first one."""
+
+    path: str  # relative to the project's root, e.g. "snippets/qr.py"
+    text: str
+    first_line: int
+
+
+def resolve(snippets_dir: Path, root: Path, file: str, where: Location) -> Path:
+    """The snippet file ``file`` names, or an error at ``where`` if there is none."""
+    path = (snippets_dir / file).resolve()
+    if not path.is_relative_to(snippets_dir.resolve()):
+        raise JournalError(f"{file} is outside {snippets_dir.relative_to(root)}/", where)
+    if not path.is_file():
+        near = sorted(p.name for p in snippets_dir.glob("*.py"))[:12]
+        raise JournalError(
+            f"snippet {_rel(path, root)} not found",
+            where,
+            hint=f"paths are relative to {_rel(snippets_dir, root)}/; there: {', '.join(near) or 'nothing'}",
+        )
+    return path
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def sections(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Map each section name to (index of its first line, index after its last line)."""
+    starts: dict[str, int] = {}
+    found: dict[str, tuple[int, int]] = {}
+    for i, line in enumerate(lines):
+        m = MARKER.match(line)
+        if not m:
+            continue
+        kind, name = m.groups()
+        if kind == "start":
+            starts[name] = i + 1
+        elif name in starts:
+            found[name] = (starts.pop(name), i)
+    return found
+
+
+def read(
+    snippets_dir: Path, root: Path, file: str, section: str | None, where: Location
+) -> Excerpt:
+    """The text of ``file`` (or of its ``section``) with marker lines removed."""
+    path = resolve(snippets_dir, root, file, where)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rel = _rel(path, root)
+    if section is None:
+        start, end = 0, len(lines)
+    else:
+        found = sections(lines)
+        if section not in found:
+            names = ", ".join(sorted(found)) or "none"
+            raise JournalError(
+                f"section {section!r} not found in {rel}",
+                where,
+                hint=f"mark it with '# --8<-- [start:{section}]' and '# --8<-- [end:{section}]'; "
+                f"sections there: {names}",
+            )
+        start, end = found[section]
+    shown = [line for line in lines[start:end] if not MARKER.match(line)]
+    while shown and not shown[0].strip():
+        shown.pop(0)
+        start += 1
+    while shown and not shown[-1].strip():
+        shown.pop()
+    return Excerpt(rel, textwrap.dedent("\n".join(shown)), start + 1)
