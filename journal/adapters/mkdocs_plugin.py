@@ -9,7 +9,8 @@ Configuration (``mkdocs.yml``)::
           cache_dir: .cache/journal
 
 Environment: ``JOURNAL_CACHE=off`` runs everything afresh without reading or writing the cache;
-``JOURNAL_EXECUTE=off`` builds the pages without running anything (a plain build, for timing).
+``JOURNAL_EXECUTE=off`` builds the pages without running anything (a plain build, for timing);
+``JOURNAL_CACHE_DIR=PATH`` puts the cache elsewhere (shared by several checkouts).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.journal = Journal(
             root,
             snippets_dir=self.config.snippets_dir,
-            cache_dir=None if _off("JOURNAL_CACHE") else self.config.cache_dir,
+            cache_dir=None
+            if _off("JOURNAL_CACHE")
+            else os.environ.get("JOURNAL_CACHE_DIR") or self.config.cache_dir,
             execute=not _off("JOURNAL_EXECUTE"),
             jobs=self.config.jobs,
             reporter=Reporter(),

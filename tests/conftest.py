@@ -1,0 +1,46 @@
+"""Shared fixtures: the journal's engine over this repository, with the cache the build uses,
+so each run executes at most once across the tests and the site build."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from journal.project import Journal
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRIES = ROOT / "posts" / "entries"
+sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a reader would
+
+
+@pytest.fixture(scope="session")
+def journal() -> Journal:
+    return Journal(ROOT)
+
+
+@pytest.fixture(scope="session")
+def all_runs(journal):
+    """Every run of every entry, executed in parallel once (or read from the cache)."""
+    entries = [journal.parse_file(p) for p in sorted(ENTRIES.glob("*.md"))]
+    return journal.run_all(entries)
+
+
+@pytest.fixture(scope="session")
+def entry_runs(journal, all_runs):
+    """``entry_runs("posts/entries/x.md")`` -> {run name: RunResult}; fails on a failed run."""
+
+    def get(path: str):
+        entry = journal.parse_file(ROOT / path)
+        results = {}
+        for run in entry.runs:
+            result = all_runs.get((entry.path, run.name))
+            if result is None:  # an entry added since the session started
+                result = journal.results_for(ROOT / path)[run.name]
+            if isinstance(result, Exception):
+                raise result
+            results[run.name] = result
+        return results
+
+    return get
