@@ -104,6 +104,8 @@ def main(seed=0, num_points=20):
         "best_h": steps[best],
         "best_h_error": sweep[best],
         "error_h_largest": sweep[0],
+        # error ~ C h**p: p from h = 1e-1 to 1e-3, where truncation dominates
+        "truncation_order": float(np.log10(sweep[0] / sweep[2]) / 2),
         "error_h_smallest": sweep[-1],
         "eps_cbrt": float(np.finfo(np.float64).eps ** (1 / 3)),
     }
