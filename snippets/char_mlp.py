@@ -1,0 +1,154 @@
+"""A character-level MLP language model over learned embeddings (Bengio et al., 2003, in miniature).
+
+The previous T characters are each looked up in a table C of learned E-dimensional vectors,
+concatenated, passed through one tanh hidden layer, and mapped to logits over the next character:
+
+    x = [C[c_{t-3}], C[c_{t-2}], C[c_{t-1}]]       (T*E,)
+    h = tanh(x W1 + b1)                             (H,)
+    P(c_t | context) = softmax(h W2 + b2)           (V,)
+
+It is trained with the layers, the MLP loop and the Adam of the backprop entry, unchanged.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from bigram import count_bigrams, count_model, nll
+from corpus import VOCAB, V, decode, train_val_ids
+from layers import embedding_init, linear_init
+from mlp import forward, mean_loss, train
+
+
+# --8<-- [start:model]
+def contexts(ids, T):
+    """Every window of T characters and the character after it: X (n-T, T), y (n-T,)."""
+    X = np.lib.stride_tricks.sliding_window_view(ids[:-1], T)  # (n-T, T), a view, no copy
+    return X, ids[T:]
+
+
+def init_char_mlp(T, E, H, rng):
+    """Embedding table, flatten, tanh hidden layer, output logits: a list of (kind, params)."""
+    return [
+        ("embedding", embedding_init(V, E, rng)),  # C: (V, E)
+        ("flatten", {}),  # (B, T, E) -> (B, T*E)
+        ("linear", linear_init(T * E, H, rng, gain=5 / 3)),  # W1: (T*E, H)
+        ("tanh", {}),
+        ("linear", linear_init(H, V, rng, gain=0.1)),  # W2: (H, V), small: start near uniform
+    ]
+
+
+# --8<-- [end:model]
+
+
+def generate(model, T, length, rng):
+    """Sample characters one at a time, each conditioned on the T before it."""
+    ids = [0] * T  # start from spaces
+    for _ in range(length):
+        logits = forward(model, np.array([ids[-T:]]))[0][0]  # (V,)
+        p = np.exp(logits - logits.max())
+        ids.append(rng.choice(V, p=p / p.sum()))
+    return decode(ids[T:])
+
+
+def embedding_map(C):
+    """Project the embedding vectors onto their top two principal directions (PCA by SVD)."""
+    Cc = C - C.mean(axis=0)  # (V, E) centred
+    U, S, Vt = np.linalg.svd(Cc, full_matrices=False)
+    return Cc @ Vt[:2].T, S**2 / (S**2).sum()  # (V, 2), explained variance ratios
+
+
+def plot_curves(history, bigram_val, steps_per_eval):
+    """Training loss (thin, averaged over windows) and held-out loss, with the bigram's as a line."""
+    fig, ax = plt.subplots(figsize=(4.2, 3.0), num="curves")
+    tr = np.array(history["train"])
+    k = steps_per_eval
+    smooth = tr[: len(tr) // k * k].reshape(-1, k).mean(axis=1)  # mean of each window of k steps
+    ax.plot(
+        np.arange(len(smooth)) * k + k / 2,
+        smooth,
+        color=plt.cm.tab10(0),
+        lw=1,
+        label="MLP, training (window mean)",
+    )
+    ax.plot(history["val_step"], history["val"], color=plt.cm.tab10(1), lw=2, label="MLP, held-out")
+    ax.axhline(bigram_val, color=plt.cm.tab10(2), ls="--", label="count bigram, held-out")
+    ax.set_ylim(1.3, 3.4)
+    ax.set_xlabel("Adam step (batch of 128)")
+    ax.set_ylabel("NLL (nats per character)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+
+
+def plot_embeddings(C):
+    """The 27 learned character vectors in 2-D: vowels in one colour, consonants in another."""
+    Z, ratio = embedding_map(C)
+    fig, ax = plt.subplots(figsize=(3.6, 3.0), num="embeddings")
+    for i, ch in enumerate(VOCAB):
+        kind = 0 if ch in "aeiou" else (2 if ch == " " else 1)
+        ax.scatter(*Z[i], s=60, color=plt.cm.tab10(kind), alpha=0.35, edgecolors="none")
+        ax.annotate("␣" if ch == " " else ch, Z[i], ha="center", va="center", fontsize=8)
+    ax.set_xlabel(f"PC 1 ({ratio[0]:.0%} of variance)")
+    ax.set_ylabel(f"PC 2 ({ratio[1]:.0%})")
+    fig.tight_layout()
+    return ratio
+
+
+# --8<-- [start:main]
+def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
+    rng = np.random.default_rng(seed)
+    train_ids, val_ids = train_val_ids()
+    X_tr, y_tr = contexts(train_ids, T)  # (n_train-T, T), (n_train-T,)
+    X_val, y_val = contexts(val_ids, T)
+    bigram_val = nll(count_model(count_bigrams(train_ids), alpha=1.0), val_ids)
+
+    model = init_char_mlp(T, E, H, rng)
+    n_params = sum(p.size for _, params in model for p in params.values())
+    sub = rng.choice(len(y_val), size=5000, replace=False)  # a fixed held-out sample for the curve
+    history = train(
+        model,
+        X_tr,
+        y_tr,
+        rng,
+        num_steps=num_steps,
+        lr=0.01,
+        batch_size=128,
+        X_val=X_val[sub],
+        y_val=y_val[sub],
+        eval_every=250,
+    )
+    train_loss = mean_loss(model, X_tr[::10], y_tr[::10])  # every 10th window: enough, and quick
+    val_loss = mean_loss(model, X_val, y_val)
+    print(
+        f"context {T}, embeddings {E}-d, hidden {H}: {n_params:,} parameters, "
+        f"{num_steps} steps of 128 windows"
+    )
+    print(
+        f"held-out NLL: MLP {val_loss:.4f} vs count bigram {bigram_val:.4f} nats per character "
+        f"(train NLL of the MLP {train_loss:.4f})"
+    )
+    text = generate(model, T, 80, np.random.default_rng(1))
+    print("a sample from the MLP:", repr(text))
+    values = {
+        "val_nll": float(val_loss),
+        "train_nll": float(train_loss),
+        "bigram_val_nll": float(bigram_val),
+        "n_params": n_params,
+        "num_steps": num_steps,
+        "T": T,
+        "E": E,
+        "H": H,
+        "perplexity": float(np.exp(val_loss)),
+        "bigram_perplexity": float(np.exp(bigram_val)),
+        "sample": text,
+    }
+    if plot:
+        plot_curves(history, bigram_val, steps_per_eval=250)
+        ratio = plot_embeddings(model[0][1]["C"])
+        values["pc_variance"] = float(ratio[:2].sum())
+    return values
+
+
+# --8<-- [end:main]
+
+
+if __name__ == "__main__":
+    main()
