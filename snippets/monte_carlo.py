@@ -25,13 +25,11 @@ def estimate_pi(n, rng):
 
 
 # --8<-- [start:error_vs_n]
-def rms_error(ns, num_repeats, rng):
-    """Root-mean-square error of the pi estimate at each sample size in ns, over repeats."""
-    rms = []
-    for n in ns:
-        errors = [estimate_pi(n, rng)[0] - np.pi for _ in range(num_repeats)]  # (R,)
-        rms.append(np.sqrt(np.mean(np.square(errors))))
-    return np.array(rms)  # (len(ns),)
+def repeat_estimates(n, num_repeats, rng):
+    """Errors and standard errors of num_repeats independent estimates from n points each."""
+    runs = [estimate_pi(n, rng) for _ in range(num_repeats)]
+    pi_hats, ses = np.array(runs).T  # (R,), (R,)
+    return pi_hats - np.pi, ses
 
 
 def theoretical_se(n):
@@ -59,17 +57,23 @@ def main(seed=0):
 
     ns = np.logspace(2, 4, 5).astype(int)  # (5,) 100 ... 10,000
     num_repeats = 200
-    rms = rms_error(ns, num_repeats, rng)  # (5,)
+    errors, ses = zip(*[repeat_estimates(k, num_repeats, rng) for k in ns], strict=True)
+    errors, ses = np.array(errors), np.array(ses)  # (5, R) each
+    rms = np.sqrt(np.mean(errors**2, axis=1))  # (5,) root-mean-square error per n
+    coverage = np.mean(np.abs(errors) <= 1.96 * ses)  # share of intervals pi_hat +/- 1.96 SE hit pi
     slope = loglog_slope(ns, rms)
     print(f"{'n':>8}  {'RMS error':>10}  {'4 sqrt(p(1-p)/n)':>16}")
     for k, r in zip(ns, rms, strict=True):
         print(f"{k:>8}  {r:>10.5f}  {theoretical_se(k):>16.5f}")
     print(f"slope of log(RMS error) against log(n): {slope:.3f}")
+    print(f"intervals pi_hat +/- 1.96 SE that contain pi: {coverage:.1%} of {errors.size}")
 
     fig, ax = plt.subplots(num="error", figsize=(3.5, 2.5))
     ax.loglog(ns, rms, "o", color="tab:blue", label=f"measured ({num_repeats} repeats)")
     grid = np.logspace(2, 4, 50)
     ax.loglog(grid, theoretical_se(grid), "-", color="tab:orange", label=r"$4\sqrt{p(1-p)/n}$")
+    ax.set_yticks([0.02, 0.05, 0.1], labels=["0.02", "0.05", "0.1"])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("samples n")
     ax.set_ylabel("RMS error of the estimate")
     ax.legend(frameon=False, fontsize=8)
@@ -87,7 +91,10 @@ def main(seed=0):
         "n_large": int(ns[-1]),
         "rms_small": float(rms[0]),
         "rms_large": float(rms[-1]),
+        "n_ratio": int(ns[-1] // ns[0]),
         "rms_ratio": float(rms[0] / rms[-1]),
+        "coverage": float(coverage),
+        "num_intervals": int(errors.size),
         "slope": float(slope),
     }
 
