@@ -1,0 +1,109 @@
+"""Measure the build targets of the executable journal and print them.
+
+- cold build: an empty cache, every run executes;
+- warm build: nothing changed, nothing executes (median of --repeat builds);
+- plain build: the same pages with execution turned off (JOURNAL_EXECUTE=off), median;
+- touch one snippet: which runs re-execute, against the runs that depend on it;
+- optionally (--tests) the test suite's wall time.
+
+It works on a fresh clone of HEAD in a temporary folder, so the numbers do not depend on
+this checkout's cache. Usage: ``python bench/benchmark.py [--repeat 3] [--snippet qr.py] [--tests]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from journal import deps  # noqa: E402
+from journal.project import Journal  # noqa: E402
+
+EXECUTED = re.compile(r"executed\s+[\d.]+ s\s+(\S+):\d+ (\S+) ")
+
+
+def build(clone: Path, cache: Path, **env) -> tuple[float, str]:
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_CACHE_DIR": str(cache), **env}
+    full_env.pop("GITHUB_ACTIONS", None)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(clone / "site")],
+        cwd=clone,
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"build failed:\n{proc.stderr[-3000:]}")
+    return seconds, proc.stderr
+
+
+def dependents(clone: Path, snippet: str) -> set[str]:
+    """The runs (entry:name) whose snippet imports ``snippet``, directly or not."""
+    journal = Journal(clone, cache_dir=None)
+    target = (clone / "snippets" / snippet).resolve()
+    found = set()
+    for path in sorted((clone / "posts" / "entries").glob("*.md")):
+        entry = journal.parse_file(path)
+        for run in entry.runs:
+            sources = deps.local_sources(clone / "snippets" / run.file)
+            if target in sources:
+                found.add(f"{entry.path}:{run.name}")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--snippet", default="qr.py", help="the snippet to touch")
+    parser.add_argument("--tests", action="store_true", help="also time the test suite")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="journal-bench-"))
+    try:
+        clone, cache = work / "clone", work / "cache"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+
+        cold, log = build(clone, cache)
+        runs = len(EXECUTED.findall(log))
+        warm = [build(clone, cache)[0] for _ in range(args.repeat)]
+        plain = [build(clone, cache, JOURNAL_EXECUTE="off")[0] for _ in range(args.repeat)]
+
+        snippet = clone / "snippets" / args.snippet
+        snippet.write_text(snippet.read_text() + "\n# touched by the benchmark\n")
+        touched, log = build(clone, cache)
+        executed = {f"{path}:{name}" for path, name in EXECUTED.findall(log)}
+        expected = dependents(clone, args.snippet)
+
+        warm_s, plain_s = statistics.median(warm), statistics.median(plain)
+        print(f"cold build:   {cold:6.2f} s  ({runs} runs executed)")
+        print(
+            f"warm build:   {warm_s:6.2f} s  (median of {args.repeat}: {', '.join(f'{w:.2f}' for w in warm)})"
+        )
+        print(f"plain build:  {plain_s:6.2f} s  (median of {args.repeat}, execution off)")
+        print(f"warm / plain: {warm_s / plain_s:6.3f}  (target <= 1.15)")
+        print(
+            f"touch {args.snippet}: rebuild {touched:.2f} s, executed {len(executed)} runs: {sorted(executed)}"
+        )
+        print(f"  runs that depend on it: {sorted(expected)}; exact: {executed == expected}")
+        if args.tests:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT, check=False)
+            print(f"test suite:   {time.perf_counter() - started:6.1f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
