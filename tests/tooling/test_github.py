@@ -259,6 +259,7 @@ def test_weekly_build_runs_on_a_schedule_with_the_cache_off():
     for name, job in wf["jobs"].items():
         assert job["env"]["JOURNAL_CACHE"] == "off", name
         assert steps_using(job, "actions/cache") == [], name
+        assert steps_using(job, "actions/cache/restore") == [], name
         assert "cache" not in steps_using(job, "actions/setup-python")[0].get("with", {}), name
     runs = [s.get("run") for job in wf["jobs"].values() for s in job["steps"]]
     assert "make test" in runs and "make build" in runs
@@ -313,6 +314,7 @@ def test_pages_deploys_main_only_one_at_a_time():
     # The published site is computed afresh: no restored cache of any kind in this workflow.
     for job in wf["jobs"].values():
         assert steps_using(job, "actions/cache") == []
+        assert steps_using(job, "actions/cache/restore") == []
         for setup in steps_using(job, "actions/setup-python"):
             assert "cache" not in setup.get("with", {})
 
