@@ -222,13 +222,14 @@ def main():
         print(f"  do/d{k:<2} = {v.grad:+.4f}")
 
     # A node used twice must collect both contributions: d(x + x)/dx = 2, d(x * x)/dx = 2x.
-    x = Value(3.0)
+    x_reuse = 3.0
+    x = Value(x_reuse)
     (x + x).backward()
     grad_x_plus_x = x.grad
-    x = Value(3.0)
+    x = Value(x_reuse)
     (x * x).backward()
     grad_x_times_x = x.grad
-    print(f"reuse: d(x+x)/dx = {grad_x_plus_x}, d(x*x)/dx at x=3 is {grad_x_times_x}")
+    print(f"reuse: d(x+x)/dx = {grad_x_plus_x}, d(x*x)/dx at x={x_reuse:g} is {grad_x_times_x}")
 
     # A long chain y = x + x + ... + x: the recursive sort needs one stack frame per link.
     chain_len = 2 * sys.getrecursionlimit()
@@ -254,6 +255,7 @@ def main():
         "g_nodes": len(topological_order(g)),
         "o": o.data,
         **{f"do_d{k}": v.grad for k, v in leaves.items()},
+        "x_reuse": x_reuse,
         "grad_x_plus_x": grad_x_plus_x,
         "grad_x_times_x": grad_x_times_x,
         "chain_len": chain_len,

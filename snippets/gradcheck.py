@@ -9,6 +9,8 @@ about 1e-7 or better means the analytic gradient is right.
 import numpy as np
 from autograd import NEURON_INPUTS, Value, micrograd_example, neuron
 
+TOLERANCE = 1e-7  # cs231n: relative error <= 1e-7 is right for smooth functions
+
 
 # --8<-- [start:numerical]
 def numerical_gradient(f, x, h=1e-6):
@@ -76,7 +78,9 @@ def main(seed=0, num_points=20):
         max(gradcheck(every_op, rng.uniform(-1.5, 1.5, size=3).tolist())) for _ in range(num_points)
     )
     worst["tiny_mlp"] = max(gradcheck(tiny_mlp_loss, rng.normal(0.0, 0.5, size=21).tolist()))
-    print("worst relative error, backward() vs centred differences (h = 1e-6):")
+    print(
+        f"worst relative error, backward() vs centred differences (h = 1e-6, pass < {TOLERANCE:g}):"
+    )
     for name, err in worst.items():
         print(f"  {name:<10} {err:.1e}")
 
@@ -103,6 +107,8 @@ def main(seed=0, num_points=20):
         "num_points": num_points,
         "best_h": steps[best],
         "best_h_error": sweep[best],
+        "tolerance": TOLERANCE,
+        "h_largest": steps[0],
         "error_h_largest": sweep[0],
         # error ~ C h**p: p from h = 1e-1 to 1e-3, where truncation dominates
         "truncation_order": float(np.log10(sweep[0] / sweep[2]) / 2),
