@@ -95,6 +95,12 @@ def main():
     print(f"kappa(A) = {cond:.0e}: relative error {err_normal:.1e} (normal equations), "
           f"{err_qr:.1e} (QR)")  # fmt: skip
     return {
+        "true_w1": float(true_w[0]),
+        "true_w2": float(true_w[1]),
+        "true_b": true_b,
+        "num_examples": len(y),
+        "noise": 0.01,
+        "std_err": float(0.01 / np.sqrt(len(y))),  # sigma / sqrt(N): how close any estimate can get
         "w1": float(w[0]),
         "w2": float(w[1]),
         "b": float(b),
@@ -104,6 +110,7 @@ def main():
         "cond_A": float(np.linalg.cond(A)),
         "cond_AtA": float(np.linalg.cond(A.T @ A)),
         "demo_cond": cond,
+        "log_demo_cond": round(np.log10(cond)),
         "err_normal": float(err_normal),
         "err_qr": float(err_qr),
     }

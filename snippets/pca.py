@@ -120,6 +120,7 @@ def main():
         "top10": float(ratio[:10].sum()),
         "components_for_90": int(np.searchsorted(np.cumsum(ratio), 0.90) + 1),
         "zero_variance": zero_variance,
+        "n_axes": D - zero_variance,
         "orthonormal": float(orthonormal),
     }
 

@@ -61,7 +61,7 @@ def main():
     rng = np.random.default_rng(0)
     true = np.array([10.0, 9.0, 5.0, 2.0, 1.0, 0.5])  # lambda_2 / lambda_1 = 0.9: a slow start
     A = symmetric_with_eigenvalues(true, rng)  # (6, 6)
-    lams, V, iters = top_eigenpairs(A, k=4, rng=rng)
+    lams, V, iters = top_eigenpairs(A, k=4, rng=rng, tol=1e-12)
     rel_err = np.abs(lams - true[:4]) / true[:4]  # (4,)
     residuals = np.linalg.norm(A @ V - V * lams, axis=0)  # (4,) ||A v_i - lambda_i v_i||
     for i in range(4):
@@ -70,6 +70,11 @@ def main():
             f"rel. error {rel_err[i]:.1e})"
         )
     return {
+        "d": len(true),
+        "k": 4,
+        "lambda1": float(true[0]),
+        "lambda2": float(true[1]),
+        "tol": 1e-12,
         "max_rel_err": float(rel_err.max()),
         "max_residual": float(residuals.max()),
         "iters_first": iters[0],

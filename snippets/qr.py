@@ -141,11 +141,15 @@ def main():
         "ortho_random": float(ortho_random),
         "recon_random": float(recon_random),
         "cond": float(cond),
+        "log_cond": round(np.log10(cond)),
+        "eps": float(np.finfo(float).eps),
+        "eps_kappa": float(np.finfo(float).eps * cond),  # the size of MGS's loss, Bjorck 1967
         "ortho_cgs": float(ortho_cgs),
         "ortho_mgs": float(ortho_mgs),
         "ortho_householder": float(ortho_householder),
         "recon_mgs_ill": float(recon_mgs_ill),
         "cgs_breaks_at": cgs_breaks_at,
+        "log_cgs_breaks_at": round(np.log10(cgs_breaks_at)),
     }
 
 
