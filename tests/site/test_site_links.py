@@ -1,0 +1,120 @@
+"""Links and requests in the built site: nothing broken, nothing fetched from a third party."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+import sitebuild
+from bs4 import BeautifulSoup
+from sitebuild import page_url
+
+# Attributes that make the browser fetch something (a request), and those that are only links.
+FETCHED = [
+    ("script", "src"),
+    ("link", "href"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+]
+LINKED = [("a", "href")]
+
+
+@pytest.fixture(scope="module")
+def parsed(site):
+    """{published URL: BeautifulSoup} for every built HTML page."""
+    return {
+        page_url(site, p): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in site.html_pages()
+    }
+
+
+def _ids(soup) -> set[str]:
+    return {el["id"] for el in soup.find_all(id=True)} | {
+        el["name"] for el in soup.find_all("a", attrs={"name": True})
+    }
+
+
+def test_no_broken_internal_links(site, parsed):
+    """Every internal href/src leads to a built file, and every #fragment to an id on it."""
+    broken = defaultdict(list)
+    checked = 0
+    for url, soup in parsed.items():
+        for tag, attr in FETCHED + LINKED:
+            for el in soup.find_all(tag, attrs={attr: True}):
+                if tag == "link" and "canonical" in (el.get("rel") or []):
+                    continue  # canonical URLs are absolute on the published host, checked in SEO
+                target = urljoin(url, el[attr])
+                parts = urlsplit(target)
+                if parts.scheme not in {"http", "https"} or not target.startswith(site.site_url):
+                    continue
+                checked += 1
+                local = sitebuild.local_path(site, unquote(parts.path))
+                if local is None or not local.is_file():
+                    broken[url].append(el[attr])
+                    continue
+                if parts.fragment and local.suffix == ".html":
+                    target_url = page_url(site, local)
+                    ids = _ids(parsed[target_url]) if target_url in parsed else set()
+                    if unquote(parts.fragment) not in ids:
+                        broken[url].append(el[attr])
+    assert checked > 0
+    assert not broken, "broken links:\n" + "\n".join(f"{k}: {v}" for k, v in broken.items())
+
+
+def test_no_third_party_requests_in_the_html(site, parsed):
+    """Scripts, styles, images and frames all come from the site itself (giscus is loaded by
+    assets/journal.js only when a reader reaches the comments, and is tested in the browser)."""
+    outside = []
+    for url, soup in parsed.items():
+        for tag, attr in FETCHED:
+            for el in soup.find_all(tag, attrs={attr: True}):
+                rel = el.get("rel") or []
+                if tag == "link" and ({"canonical", "alternate", "prev", "next"} & set(rel)):
+                    continue  # not fetched
+                target = urljoin(url, el[attr])
+                if urlsplit(target).scheme in {"http", "https"} and not target.startswith(
+                    site.site_url
+                ):
+                    outside.append((url, target))
+    assert not outside, outside
+
+
+CDNS = (
+    "fonts.googleapis.com",
+    "fonts.gstatic.com",
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+    "cdnjs.cloudflare.com",
+    "polyfill.io",
+    "api.github.com",
+)
+
+
+def test_no_google_fonts_cdn_or_github_api_anywhere(site):
+    """No page, style sheet or script of ours names a font host or CDN (Material's bundle is
+    checked too: it calls api.github.com only for a data-md-component="source" element, which
+    overrides/partials/source.html leaves out)."""
+    for path in [
+        *site.root.rglob("*.html"),
+        *site.root.rglob("*.css"),
+        site.root / "assets/journal.js",
+    ]:
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+        for host in CDNS:
+            assert "//" + host not in text, f"{path.relative_to(site.root)} loads from {host}"
+    for path in site.html_pages():
+        assert 'data-md-component="source"' not in path.read_text(encoding="utf-8"), path
+
+
+def test_external_links_are_well_formed(parsed):
+    """External links cannot be fetched here (no network); they must at least be absolute
+    https URLs with a host."""
+    for url, soup in parsed.items():
+        for a in soup.find_all("a", href=True):
+            parts = urlsplit(a["href"])
+            if parts.scheme in {"http", "https"} and parts.netloc not in {"", "127.0.0.1"}:
+                if parts.netloc.endswith("example.github.io"):
+                    continue
+                assert parts.scheme == "https" and "." in parts.netloc, (url, a["href"])
