@@ -13,13 +13,13 @@ export NO_MKDOCS_2_WARNING := 1
 # Reproducible builds: every date the site shows derives from the last commit's time.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: preview build test lint check bench clean
+.PHONY: preview build test lint linkcheck bench clean
 .DEFAULT_GOAL := preview
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 $(NODE_STAMP): package-lock.json
@@ -38,6 +38,9 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest
+
+linkcheck: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest -q tests/site/test_site_links.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py
