@@ -70,25 +70,27 @@ def numpy_grad(params, x, y):
 # --8<-- [end:vectorized]
 
 
-def best_time(fn, repeats, number=1):
-    """Fastest of `repeats` timings of `number` calls, per call, in seconds.
+def best_times(fns, rounds, number=1):
+    """For each function, the fastest of `rounds` timings of `number` calls, per call, in seconds.
 
-    The garbage collector is paused while timing, as timeit does, so that a collection of some
-    earlier garbage is not billed to this measurement.
+    The rounds interleave the functions, so a burst of load from another process slows one
+    round of every size rather than every round of one size. The garbage collector is paused
+    while timing, as timeit does, so that a collection of earlier garbage is not billed here.
     """
-    times = []
+    best = [float("inf")] * len(fns)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            times.append((time.perf_counter() - start) / number)
+        for _ in range(rounds):
+            for i, fn in enumerate(fns):
+                start = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                best[i] = min(best[i], (time.perf_counter() - start) / number)
     finally:
         if gc_was_enabled:
             gc.enable()
-    return min(times)
+    return np.array(best)
 
 
 def num_params(sizes):
@@ -99,24 +101,29 @@ def num_params(sizes):
 def main(seed=0, D=8, widths=(2, 4, 8, 16, 32, 48)):
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=D), 0.5  # one example, x (D,)
-    rows = []
+    P, nodes, max_diff, loss_diff, problems = [], [], [], [], []
     for H in widths:
         sizes = [D, H, H, 1]
         params = init_params(sizes, rng)
-        loss_s, grads_s, nodes = scalar_grad(params, x, y, count_nodes=True)
+        loss_s, grads_s, n = scalar_grad(params, x, y, count_nodes=True)
         loss_v, grads_v = numpy_grad(params, x, y)
-        max_diff = max(
-            np.max(np.abs(g_s - g_v))
-            for pair_s, pair_v in zip(grads_s, grads_v, strict=True)
-            for g_s, g_v in zip(pair_s, pair_v, strict=True)
+        max_diff.append(
+            max(
+                np.max(np.abs(g_s - g_v))
+                for pair_s, pair_v in zip(grads_s, grads_v, strict=True)
+                for g_s, g_v in zip(pair_s, pair_v, strict=True)
+            )
         )
-        t_scalar = best_time(lambda p=params: scalar_grad(p, x, y), repeats=5)
-        t_numpy = best_time(lambda p=params: numpy_grad(p, x, y), repeats=5, number=50)
-        rows.append((num_params(sizes), nodes, t_scalar, t_numpy, max_diff, abs(loss_s - loss_v)))
+        loss_diff.append(abs(loss_s - loss_v))
+        P.append(num_params(sizes))
+        nodes.append(n)
+        problems.append(params)
+    P, nodes = np.array(P), np.array(nodes)
+    t_scalar = best_times([lambda p=p: scalar_grad(p, x, y) for p in problems], rounds=5)
+    t_numpy = best_times([lambda p=p: numpy_grad(p, x, y) for p in problems], rounds=5, number=50)
 
-    P, nodes, t_scalar, t_numpy, max_diff, loss_diff = map(np.array, zip(*rows, strict=True))
     print(f"{'params':>7} {'nodes':>7} {'scalar (ms)':>12} {'numpy (us)':>11} {'ratio':>7}")
-    for row in rows:
+    for row in zip(P, nodes, t_scalar, t_numpy, strict=True):
         print(
             f"{row[0]:>7} {row[1]:>7} {row[2] * 1e3:>12.2f} {row[3] * 1e6:>11.1f} "
             f"{row[2] / row[3]:>7.0f}"
@@ -138,8 +145,10 @@ def main(seed=0, D=8, widths=(2, 4, 8, 16, 32, 48)):
     # Extrapolation, not a measurement: a 2-16-16-1 MLP, one example at a time.
     small, train_steps, train_examples = [2, 16, 16, 1], 100, 100
     params_small = init_params(small, rng)
-    t_small = best_time(lambda: scalar_grad(params_small, x[:2], y), repeats=3)
-    t_small_np = best_time(lambda: numpy_grad(params_small, x[:2], y), repeats=5, number=50)
+    t_small, t_small_np = best_times(
+        [lambda: scalar_grad(params_small, x[:2], y), lambda: numpy_grad(params_small, x[:2], y)],
+        rounds=5,
+    )
     print(
         f"scalar engine: {nodes_per_s:,.0f} nodes per second (forward + backward), "
         f"time grows like params^{slope:.2f}"
@@ -164,8 +173,8 @@ def main(seed=0, D=8, widths=(2, 4, 8, 16, 32, 48)):
         "mnodes_per_s": float(nodes_per_s / 1e6),
         "us_per_node": float(1e6 / nodes_per_s),
         "slope": float(slope),
-        "max_grad_diff": float(max_diff.max()),
-        "max_loss_diff": float(loss_diff.max()),
+        "max_grad_diff": float(max(max_diff)),
+        "max_loss_diff": float(max(loss_diff)),
         "small_params": num_params(small),
         "train_steps": train_steps,
         "train_examples": train_examples,
