@@ -34,7 +34,7 @@ def split(X, y, test_fraction, rng):
 
 
 # --8<-- [start:main]
-def main(seed=0, plot=True):
+def main(seed=0, hidden=128, plot=True):
     X, y = load_digits()
     X = X / 16.0  # pixels to [0, 1]
     X_tr, y_tr, X_te, y_te = split(X, y, test_fraction=0.2, rng=np.random.default_rng(0))
@@ -42,7 +42,7 @@ def main(seed=0, plot=True):
     config = dict(num_steps=400, batch_size=64, X_val=X_te, y_val=y_te, eval_every=20)
     models = {  # name: (model, peak learning rate)
         "softmax regression": (init_mlp([64, 10], rng), 0.1),  # no hidden layer: linear
-        "MLP 64-128-10": (init_mlp([64, 128, 10], rng, activation="relu"), 0.01),
+        "MLP": (init_mlp([64, hidden, 10], rng, activation="relu"), 0.01),
     }
     histories, acc = {}, {}
     for name, (model, lr) in models.items():
@@ -57,13 +57,17 @@ def main(seed=0, plot=True):
         plot_losses(histories)
     return {
         "acc_softmax": float(acc["softmax regression"]),
-        "acc_mlp": float(acc["MLP 64-128-10"]),
+        "acc_mlp": float(acc["MLP"]),
         "n_train": len(y_tr),
         "n_test": len(y_te),
+        "n_images": len(y),
+        "hidden": hidden,
+        "num_steps": config["num_steps"],
+        "batch_size": config["batch_size"],
         "val_loss_softmax": float(histories["softmax regression"]["val"][-1]),
-        "val_loss_mlp": float(histories["MLP 64-128-10"]["val"][-1]),
+        "val_loss_mlp": float(histories["MLP"]["val"][-1]),
         "errors_softmax": int(round((1 - acc["softmax regression"]) * len(y_te))),
-        "errors_mlp": int(round((1 - acc["MLP 64-128-10"]) * len(y_te))),
+        "errors_mlp": int(round((1 - acc["MLP"]) * len(y_te))),
     }
 
 

@@ -42,9 +42,9 @@ def plot_boundary(model, X, y):
     logits = forward(model, grid)[0]  # (18000, 2)
     p1 = 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))  # softmax probability of class 1
     fig, ax = plt.subplots(figsize=(4.2, 3.0), num="boundary")
-    cs = ax.contourf(
-        gx, gy, p1.reshape(gx.shape), levels=np.linspace(0, 1, 11), cmap="viridis", alpha=0.8
-    )
+    levels = np.linspace(0, 1, 11)
+    cs = ax.contourf(gx, gy, p1.reshape(gx.shape), levels=levels, cmap="viridis", alpha=0.8)
+    cs.set_rasterized(True)  # an image, not hundreds of vector paths: a much smaller SVG
     ax.contour(gx, gy, p1.reshape(gx.shape), levels=[0.5], colors="k", linewidths=1.2)
     for label, marker in ((0, "o"), (1, "s")):
         ax.scatter(
@@ -53,6 +53,7 @@ def plot_boundary(model, X, y):
             marker=marker,
             color=plt.cm.tab10(label * 3 + 1),
             edgecolors="none",
+            rasterized=True,
             label=f"class {label}",
         )
     fig.colorbar(cs, ax=ax, label="P(class 1)")
@@ -63,10 +64,10 @@ def plot_boundary(model, X, y):
 
 
 # --8<-- [start:main]
-def main(seed=0, num_steps=200, plot=True):
+def main(seed=0, hidden=16, num_steps=200, plot=True):
     rng = np.random.default_rng(seed)
     X, y = make_moons(1000, noise=0.1, rng=rng)  # (1000, 2), (1000,)
-    model = init_mlp([2, 16, 16, 2], rng, activation="tanh")
+    model = init_mlp([2, hidden, hidden, 2], rng, activation="tanh")
     history = train(model, X, y, rng, num_steps=num_steps, lr=0.02)  # full batch
     acc = (predict(model, X) == y).mean()
     print(
@@ -76,10 +77,13 @@ def main(seed=0, num_steps=200, plot=True):
     if plot:
         plot_boundary(model, X, y)
     return {
+        "n_points": len(y),
+        "hidden": hidden,
         "accuracy": float(acc),
         "loss_first": float(history["train"][0]),
         "loss_last": float(history["train"][-1]),
         "num_steps": num_steps,
+        "n_errors": int((predict(model, X) != y).sum()),
     }
 
 
