@@ -1,0 +1,300 @@
+"""Notebook entries: a Jupyter notebook in ``posts/entries/`` read, executed (through a cache) and
+turned into the same light Markdown a written entry becomes.
+
+A notebook entry keeps its front matter in its first cell, a *raw* cell holding the same YAML
+block a Markdown entry starts with (``---`` ... ``---``). Markdown cells are copied as they are;
+code cells become highlighted code followed by what they printed and drew. Figures are SVG files
+of their own (never base64 inside the page), and every code cell that draws one says what it
+shows in a comment line ``# alt: ...`` (one per figure, in order).
+
+Execution uses nbclient with the project's Python kernel in a temporary working directory, the
+snippets folder on ``sys.path``, seeds 0, SVG figures with a fixed hash salt and no date (so the
+same code gives byte-identical figures). The executed notebook is cached under a key made of the
+code cells, the snippet modules they import and the journal's environment key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from base64 import b64decode
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from . import deps, render
+from .cache import sha256_file
+from .errors import JournalError, Location
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n?\s*\Z", re.S)
+ALT = re.compile(r"^\s*#\s*alt:\s*(.+?)\s*$", re.M)
+KERNEL = "python3"
+SETUP = """\
+import random, sys
+sys.path.insert(0, {snippets!r})
+import matplotlib
+import numpy
+matplotlib.rcParams["svg.hashsalt"] = "journal"
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+set_matplotlib_formats("svg", metadata={{"Date": None}})
+random.seed(0)
+numpy.random.seed(0)
+"""
+
+
+@dataclass
+class Notebook:
+    """A notebook entry as read from disk: its cells and its front matter."""
+
+    path: Path
+    rel: str  # relative to the project's root, for messages
+    node: nbformat.NotebookNode
+    meta: dict
+    front_matter: str  # the YAML text between the --- lines
+
+    def code_sources(self) -> list[str]:
+        return [c.source for c in self.node.cells if c.cell_type == "code"]
+
+
+def read(path: Path, rel: str | None = None) -> Notebook:
+    """Read the notebook at ``path`` and its front matter cell; raise a JournalError if either
+    is missing or broken."""
+    rel = rel or str(path)
+    try:
+        node = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several kinds for a broken file
+        raise JournalError(f"cannot read the notebook: {exc}", Location(rel, 1)) from None
+    cells = node.cells
+    first = cells[0] if cells else None
+    match = FRONT_MATTER.match(first.source) if first is not None else None
+    if first is None or first.cell_type != "raw" or not match:
+        raise JournalError(
+            "the notebook has no front matter",
+            Location(rel, 1),
+            hint="make its first cell a raw cell holding the entry's YAML front matter "
+            "between two '---' lines (see AUTHORING.md)",
+        )
+    try:
+        meta = yaml.safe_load(match.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        raise JournalError(f"front matter is not valid YAML: {exc}", Location(rel, 1)) from None
+    if not isinstance(meta, dict):
+        raise JournalError("front matter is not a YAML mapping", Location(rel, 1))
+    return Notebook(Path(path), rel, node, meta, match.group(1) or "")
+
+
+def cache_key(nb: Notebook, environment_key: str, snippets_dir: Path, root: Path) -> str:
+    """What the executed notebook depends on: code cells, the snippet modules they import
+    (transitively), the kernel and the journal's environment."""
+    h = hashlib.sha256(f"{environment_key}\0notebook\0{KERNEL}\0{SETUP}".encode())
+    h.update(json.dumps(nb.code_sources()).encode())
+    imported: set[str] = set()
+    for source in nb.code_sources():
+        imported |= deps._imported_names(_python_only(source))
+    for name in sorted(imported):
+        module = deps._local_module(name, snippets_dir)
+        if module is None:
+            continue
+        for src in deps.local_sources(module):
+            h.update(f"\0{src.relative_to(root).as_posix()}\0{sha256_file(src)}".encode())
+    return h.hexdigest()
+
+
+def _python_only(source: str) -> str:
+    """A cell's source without IPython magics and shell escapes (so ``ast`` can read it)."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+    )
+
+
+def execute(nb: Notebook, snippets_dir: Path, timeout: float = 120) -> nbformat.NotebookNode:
+    """Run every code cell of ``nb`` top to bottom in a fresh kernel; return the executed copy.
+
+    A cell that raises stops the run with a JournalError naming the cell and its traceback.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    node = copy.deepcopy(nb.node)
+    setup = nbformat.v4.new_code_cell(SETUP.format(snippets=str(snippets_dir.resolve())))
+    node.cells.insert(0, setup)
+    with tempfile.TemporaryDirectory(prefix="journal-nb-") as tmp:
+        client = NotebookClient(
+            node,
+            timeout=timeout,
+            kernel_name=KERNEL,
+            resources={"metadata": {"path": tmp}},
+        )
+        try:
+            env = {**os.environ, "PYTHONHASHSEED": "0"}
+            env.pop("MPLBACKEND", None)
+            # The kernel's own stderr only says it is unencrypted on localhost: keep logs clean.
+            client.execute(env=env, stderr=subprocess.DEVNULL)
+        except CellExecutionError as exc:
+            failed = next(
+                (i for i, c in enumerate(node.cells) if _has_error(c)), len(node.cells) - 1
+            )
+            raise JournalError(
+                f"cell {failed} of the notebook raised {exc.ename}: {exc.evalue}",
+                Location(nb.rel, failed),
+                hint="run the notebook top to bottom in Jupyter to see the failing cell",
+                detail=_strip_ansi(str(exc))[-3000:],
+            ) from None
+        except TimeoutError as exc:
+            raise JournalError(f"the notebook timed out: {exc}", Location(nb.rel, 1)) from None
+    node.cells.pop(0)
+    return node
+
+
+def _has_error(cell) -> bool:
+    return cell.cell_type == "code" and any(
+        o.output_type == "error" for o in cell.get("outputs", [])
+    )
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+class NotebookCache:
+    """Executed notebooks stored as ``<folder>/<key>.ipynb``; ``folder=None`` keeps nothing."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, key: str) -> nbformat.NotebookNode | None:
+        if self.folder is None or not (self.folder / f"{key}.ipynb").is_file():
+            return None
+        try:
+            return nbformat.read(str(self.folder / f"{key}.ipynb"), as_version=4)
+        except Exception:
+            (self.folder / f"{key}.ipynb").unlink(missing_ok=True)  # torn: run again
+            return None
+
+    def put(self, key: str, node: nbformat.NotebookNode) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(node, f)
+        os.replace(tmp, self.folder / f"{key}.ipynb")
+
+
+def executed(
+    nb: Notebook,
+    cache: NotebookCache,
+    environment_key: str,
+    snippets_dir: Path,
+    root: Path,
+) -> tuple[nbformat.NotebookNode, bool, float]:
+    """The executed notebook, from the cache when its key is there: (notebook, cached, seconds)."""
+    key = cache_key(nb, environment_key, snippets_dir, root)
+    started = time.perf_counter()
+    node = cache.get(key)
+    if node is not None:
+        return node, True, time.perf_counter() - started
+    node = execute(nb, snippets_dir)
+    cache.put(key, node)
+    return node, False, time.perf_counter() - started
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+def to_markdown(
+    nb: Notebook,
+    node: nbformat.NotebookNode,
+    publish: Callable[[bytes, str], tuple[str, int, int]],
+) -> str:
+    """The entry as Markdown: front matter, Markdown cells, code and its outputs.
+
+    ``publish(data, extension)`` stores a figure and returns (its URL, width, height).
+    """
+    parts = [f"---\n{nb.front_matter}---\n"]
+    for number, cell in enumerate(node.cells):
+        if number == 0 or "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(cell.source.strip() + "\n")
+        elif cell.cell_type == "code" and cell.source.strip():
+            parts.append(_code_cell(nb, number, cell, publish))
+    return "\n".join(parts)
+
+
+def _code_cell(nb: Notebook, number: int, cell, publish) -> str:
+    alts = ALT.findall(cell.source)
+    shown = ALT.sub("", cell.source).strip("\n")
+    shown = re.sub(r"\n{3,}", "\n\n", shown)
+    out = []
+    if "hide-input" not in cell.metadata.get("tags", []) and shown.strip():
+        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", shown)), default=0))
+        out.append(f"{fence} python\n{shown}\n{fence}\n")
+    text: list[str] = []
+    figures = 0
+
+    def flush():
+        if text:
+            out.append(render.output_block("".join(text)))
+            text.clear()
+
+    for output in cell.get("outputs", []):
+        kind = output.output_type
+        if kind == "stream":
+            text.append(output.text)
+        elif kind == "error":
+            flush()
+            err = JournalError(
+                f"cell {number} raised {output.ename}: {output.evalue}", Location(nb.rel, number)
+            )
+            out.append(render.error_block(err))
+        elif kind in {"execute_result", "display_data"}:
+            data = output.get("data", {})
+            image = _image(data)
+            if image is not None:
+                flush()
+                if figures >= len(alts):
+                    raise JournalError(
+                        f"cell {number} draws a figure with no alt text",
+                        Location(nb.rel, number),
+                        hint="add a comment line '# alt: what the figure shows' to the cell, "
+                        "one per figure",
+                    )
+                src, width, height = publish(*image)
+                out.append(render.figure_block(src, alts[figures], "", width, height))
+                figures += 1
+            elif "text/markdown" in data:
+                flush()
+                out.append(data["text/markdown"] + "\n")
+            elif "text/plain" in data:
+                text.append(data["text/plain"].rstrip("\n") + "\n")
+    flush()
+    return "\n".join(out)
+
+
+def _image(data: dict) -> tuple[bytes, str] | None:
+    """A display's figure as (bytes, extension), SVG preferred; None if it has none."""
+    if "image/svg+xml" in data:
+        svg = data["image/svg+xml"]
+        svg = "".join(svg) if isinstance(svg, list) else svg
+        return svg.encode(), "svg"
+    for mime, ext in (("image/png", "png"), ("image/jpeg", "jpg")):
+        if mime in data:
+            return b64decode(data[mime]), ext
+    return None
+
+
+def image_size(data: bytes, ext: str) -> tuple[int, int]:
+    """Width and height in CSS pixels of a published figure."""
+    if ext == "svg":
+        return render.svg_size(data.decode("utf-8", errors="replace"))
+    if ext == "png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return 640, 480
