@@ -18,6 +18,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import tempfile
+import time
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -27,6 +30,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
+from .. import notebook
 from ..directives import Figure, ParsedEntry
 from ..errors import JournalError
 from ..progress import Reporter
@@ -35,10 +39,19 @@ from ..results import RunResult
 
 log = logging.getLogger("mkdocs.plugins.journal")
 FIGURES_DIR = "figures"
+NOTEBOOK_FIGURE = "journal-notebook-figure:"  # stands for a figure's URL until the page is known
 
 
 def _off(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"0", "off", "false", "no"}
+
+
+class NotebookPage(File):
+    """A notebook entry's page: a documentation page whose source is the Markdown the engine
+    made from the notebook (kept under the cache folder)."""
+
+    def is_documentation_page(self) -> bool:
+        return True
 
 
 class JournalConfig(Config):
@@ -58,6 +71,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.entries: dict[str, ParsedEntry] = {}
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
+        self.notebook_pages: set[str] = set()
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
@@ -85,7 +99,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_files(self, files: Files, *, config):
         self.entries, self.errors = {}, []
+        notebooks = self._notebooks(files, config)
         for file in files.documentation_pages():
+            if file.src_uri in notebooks:
+                continue
             text = file.content_string
             if "::" not in text and "{{" not in text:
                 continue
@@ -100,6 +117,61 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 self._fail(result)
         self._publish_figures(files, config)
         return files
+
+    def _notebooks(self, files: Files, config) -> set[str]:
+        """Each ``*.ipynb`` among the entries becomes a Markdown page beside them (executed
+        through the cache, written under the cache folder, never into a watched folder);
+        the page keeps the notebook's ``src_uri``. Returns those ``src_uri``."""
+        pages: set[str] = set()
+        found = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+        if not found:
+            return pages
+        cache_root = self.journal.cache.root
+        folder = cache_root / "notebooks" if cache_root else Path(tempfile.mkdtemp())
+        store = notebook.NotebookCache(folder if cache_root else None)
+        self.journal.reporter.start(len(found))
+        for file in found:
+            rel = self.journal.rel(Path(file.abs_src_path))
+            md_uri = file.src_uri[: -len(".ipynb")] + ".md"  # where its Markdown is kept
+            started = time.perf_counter()
+            try:
+                nb = notebook.read(Path(file.abs_src_path), rel)
+                if not self.journal.execute:
+                    node, cached = nb.node, False
+                else:
+                    node, cached, _ = notebook.executed(
+                        nb,
+                        store,
+                        self.journal._environment_key,
+                        self.journal.snippets_dir,
+                        self.journal.root,
+                    )
+
+                def publish(data: bytes, ext: str) -> tuple[str, int, int]:
+                    digest = hashlib.sha256(data).hexdigest()[:20]
+                    src_uri = f"{FIGURES_DIR}/{digest}.{ext}"
+                    if files.get_file_from_path(src_uri) is None:
+                        files.append(File.generated(config, src_uri, content=data))
+                    width, height = notebook.image_size(data, ext)
+                    return f"{NOTEBOOK_FIGURE}{src_uri}", width, height
+
+                markdown = notebook.to_markdown(nb, node, publish)
+            except JournalError as err:
+                self.journal.reporter.finished(rel, "FAILED", time.perf_counter() - started, err)
+                self._fail(err)
+                continue
+            status = "cached" if cached else "executed"
+            self.journal.reporter.finished(rel, status, time.perf_counter() - started)
+            page_path = folder / "pages" / md_uri
+            page_path.parent.mkdir(parents=True, exist_ok=True)
+            if not page_path.is_file() or page_path.read_text(encoding="utf-8") != markdown:
+                page_path.write_text(markdown, encoding="utf-8")
+            files.remove(file)
+            page = NotebookPage.generated(config, file.src_uri, abs_src_path=str(page_path))
+            files.append(page)
+            pages.add(file.src_uri)
+        self.notebook_pages = pages
+        return pages
 
     def _publish_figures(self, files: Files, config) -> None:
         """Add each figure an entry shows to the site, named by its content's hash."""
@@ -119,6 +191,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 self.figure_paths[fig.svg] = src_uri
 
     def on_page_markdown(self, markdown, *, page, config, files):
+        if page.file.src_uri in self.notebook_pages:
+            return re.sub(
+                re.escape(NOTEBOOK_FIGURE) + r"([\w/.-]+)",
+                lambda m: get_relative_url(m.group(1), page.url),
+                markdown,
+            )
         entry = self.entries.get(page.file.src_uri)
         if entry is None:
             return markdown
