@@ -81,13 +81,13 @@ def quadratic_2d(kappa, angle):
 
 
 def main(eps=1e-6):
-    kappas = [10, 100, 1000]
-    out = {"eps": eps}
+    kappas, D = [10, 100, 1000], 20
+    out = {"eps": eps, "kappa_lo": kappas[0], "kappa_mid": kappas[1], "kappa_hi": kappas[2], "D": D}
     curves = {}
-    print(f"steps to relative error {eps:.0e} on a random 20-D quadratic")
+    print(f"steps to relative error {eps:.0e} on a random {D}-D quadratic")
     print(f"{'kappa':>6}  {'GD':>6}  {'GD theory':>9}  {'momentum':>8}  {'HB theory':>9}")
     for kappa in kappas:
-        err_gd, err_hb = run_quadratic(kappa, eps=eps)
+        err_gd, err_hb = run_quadratic(kappa, D=D, eps=eps)
         curves[kappa] = (err_gd, err_hb)
         k_gd, k_hb = steps_to(err_gd, eps), steps_to(err_hb, eps)
         t_gd, t_hb = gd_theory_steps(kappa, eps), momentum_theory_steps(kappa, eps)
@@ -95,6 +95,7 @@ def main(eps=1e-6):
         out |= {f"gd_{kappa}": k_gd, f"gd_theory_{kappa}": t_gd}
         out |= {f"hb_{kappa}": k_hb, f"hb_theory_{kappa}": t_hb}
         out[f"speedup_{kappa}"] = k_gd / k_hb
+        out[f"lr_{kappa}"], out[f"beta_{kappa}"] = polyak_parameters(1.0, kappa)
     out["gd_growth"] = out["gd_1000"] / out["gd_10"]  # kappa grew 100x
     out["hb_growth"] = out["hb_1000"] / out["hb_10"]  # sqrt(kappa) grew 10x
     print(f"kappa x100 -> GD steps x{out['gd_growth']:.1f}, momentum steps x{out['hb_growth']:.1f}")
@@ -129,10 +130,11 @@ def main(eps=1e-6):
     v = np.array([-np.sin(angle), np.cos(angle)])  # (2,) the steep axis, eigenvalue kappa
     x0 = -4.0 * u + 0.6 * v  # (2,) far along the valley, a little up its wall
     lr, beta = polyak_parameters(1.0, kappa2)
+    lr_adam = 0.2
     paths = {
         "GD, step 1/L": gradient_descent(grad2, x0, 1 / kappa2, num_steps),
         "heavy ball": heavy_ball(grad2, x0, lr, beta, num_steps),
-        "Adam, lr 0.2": adam(grad2, x0, 0.2, num_steps),
+        f"Adam, lr {lr_adam}": adam(grad2, x0, lr_adam, num_steps),
     }
     fig, ax = plt.subplots(num="paths", figsize=(3.6, 2.8))
     g1, g2 = np.meshgrid(np.linspace(-4.5, 1.0, 200), np.linspace(-3.0, 1.0, 200))  # (200, 200)
@@ -151,7 +153,8 @@ def main(eps=1e-6):
     ax.set_aspect("equal")
     ax.legend(frameon=False, fontsize=7, loc="lower right")
     fig.tight_layout()
-    out |= {"kappa2d": kappa2, "steps2d": num_steps}
+    out |= {"kappa2d": kappa2, "steps2d": num_steps, "lr_adam2d": lr_adam}
+    out["angle_deg"] = float(np.degrees(angle))
     print(f"after {num_steps} steps on the 2-D quadratic, distance to the minimum:")
     for name, P in paths.items():
         print(f"  {name:<14} {np.linalg.norm(P[-1]):.2e}")

@@ -28,6 +28,14 @@ def rosenbrock_grad(p, a=1.0, b=100.0):
 # --8<-- [end:rosenbrock]
 
 
+def rosenbrock_hessian(p, a=1.0, b=100.0):
+    """The matrix of second derivatives at p = (x, y)."""
+    x, y = p
+    dxx = 2 - 4 * b * (y - x**2) + 8 * b * x**2  # d2f/dx2
+    dxy = -4 * b * x  # d2f/dxdy
+    return np.array([[dxx, dxy], [dxy, 2 * b]])  # (2, 2)
+
+
 def steps_within(P, target, tol):
     """The first iterate index within tol of target, or -1 if none is."""
     hit = np.flatnonzero(np.linalg.norm(P - target, axis=1) <= tol)
@@ -38,14 +46,16 @@ def main(num_steps=12_000):
     x0 = np.array([-1.2, 1.0])
     x_star = np.array([1.0, 1.0])
     # --8<-- [start:runs]
+    lr_gd, lr_hb, beta, lr_adam = 1e-3, 1e-3, 0.9, 1e-2
     paths = {
-        "GD": gradient_descent(rosenbrock_grad, x0, 1e-3, num_steps),  # lr 1e-3
-        "heavy ball": heavy_ball(rosenbrock_grad, x0, 1e-3, 0.9, num_steps),  # lr 1e-3, beta 0.9
-        "Adam": adam(rosenbrock_grad, x0, 1e-2, num_steps),  # lr 1e-2
+        "GD": gradient_descent(rosenbrock_grad, x0, lr_gd, num_steps),
+        "heavy ball": heavy_ball(rosenbrock_grad, x0, lr_hb, beta, num_steps),
+        "Adam": adam(rosenbrock_grad, x0, lr_adam, num_steps),
     }
     # --8<-- [end:runs]
     tol = 1e-2
     out = {"num_steps": num_steps, "tol": tol, "f0": float(rosenbrock(x0))}
+    out |= {"lr_gd": lr_gd, "lr_hb": lr_hb, "beta": beta, "lr_adam": lr_adam}
     print(f"{num_steps} steps from (-1.2, 1) on Rosenbrock; minimum f = 0 at (1, 1)")
     print(f"{'method':<12} {'f(final)':>10} {'distance':>10} {'steps to ' + str(tol):>14}")
     for name, P in paths.items():
@@ -55,6 +65,13 @@ def main(num_steps=12_000):
         k = steps_within(P, x_star, tol)
         print(f"{name:<12} {f_end:>10.2e} {dist:>10.2e} {k:>14}")
         out |= {f"f_{key}": f_end, f"dist_{key}": dist, f"steps_{key}": k}
+
+    lam = np.linalg.eigvalsh(rosenbrock_hessian(x_star))  # (2,) curvatures at the minimum
+    out["hessian_cond"] = float(lam[-1] / lam[0])
+    print(f"condition number of the Hessian at (1, 1): {out['hessian_cond']:.0f}")
+    mid = num_steps // 2  # Adam with a fixed lr does not settle: compare halfway with the end
+    out |= {"mid_step": mid, "dist_adam_mid": float(np.linalg.norm(paths["Adam"][mid] - x_star))}
+    print(f"Adam's distance at step {mid}: {out['dist_adam_mid']:.2e}")
 
     fig, ax = plt.subplots(num="paths", figsize=(3.6, 2.8))
     gx, gy = np.meshgrid(np.linspace(-1.5, 1.5, 300), np.linspace(-0.5, 1.5, 300))  # (300, 300)
