@@ -29,7 +29,7 @@ def pca(X, k, rng):
 
 def plot_scatter(Z, y):
     """The digits projected on the first two principal axes, one colour per digit."""
-    fig, ax = plt.subplots(figsize=(3.5, 3.0), num="scatter")
+    fig, ax = plt.subplots(figsize=(3.5, 3.0), num="scatter", clear=True)
     for digit in range(10):
         pts = Z[y == digit]  # (n_digit, 2)
         ax.scatter(pts[:, 0], pts[:, 1], s=3, alpha=0.5, color=f"C{digit}", linewidths=0)
@@ -47,7 +47,7 @@ def plot_explained(ratio):
     """Each component's share of the variance (bars) and the running total (line)."""
     k = np.arange(1, len(ratio) + 1)
     cumulative = np.cumsum(ratio)  # (k,)
-    fig, ax = plt.subplots(figsize=(3.5, 2.5), num="explained")
+    fig, ax = plt.subplots(figsize=(3.5, 2.5), num="explained", clear=True)
     ax.bar(k, ratio, color="C0", alpha=0.5, label="each component")
     ax.plot(k, cumulative, color="C1", label="cumulative")
     for n in (2, 10):
@@ -64,7 +64,7 @@ def plot_explained(ratio):
 
 def plot_components(V, mean):
     """The mean digit and the first three principal axes drawn as 8x8 images."""
-    fig, axes = plt.subplots(1, 4, figsize=(5.0, 1.6), num="components")
+    fig, axes = plt.subplots(1, 4, figsize=(5.0, 1.6), num="components", clear=True)
     images = [mean, V[:, 0], V[:, 1], V[:, 2]]
     titles = ["mean", "PC 1", "PC 2", "PC 3"]
     for ax, img, title in zip(axes, images, titles, strict=True):

@@ -88,7 +88,7 @@ def orthogonality_sweep(conds, m, n, rng):
 def plot_sweep(conds, losses):
     """Log-log plot of the loss of orthogonality against the condition number."""
     eps = np.finfo(float).eps
-    fig, ax = plt.subplots(figsize=(3.5, 2.5), num="orthogonality")
+    fig, ax = plt.subplots(figsize=(3.5, 2.5), num="orthogonality", clear=True)
     for k, label in enumerate(["classical GS", "modified GS", "Householder"]):
         ax.loglog(conds, losses[:, k], "o-", ms=3, label=label, color=f"C{k}")
     ax.loglog(conds, eps * conds, ":", color="gray", lw=1, label=r"$\varepsilon\,\kappa$")

@@ -29,7 +29,7 @@ PLAN = [
 
 def plot_plan(plan, parts):
     """One row per part, one labelled dot per entry, in the order I plan to write them."""
-    fig, ax = plt.subplots(figsize=(7.0, 3.4), num="roadmap")
+    fig, ax = plt.subplots(figsize=(7.0, 3.4), num="roadmap", clear=True)
     for row, part in enumerate(parts):
         entries = [(n, title) for n, title, p in plan if p == part]
         first, last = entries[0][0], entries[-1][0]
