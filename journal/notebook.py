@@ -140,8 +140,8 @@ def execute(nb: Notebook, snippets_dir: Path, timeout: float = 120) -> nbformat.
             # The kernel's own stderr only says it is unencrypted on localhost: keep logs clean.
             client.execute(env=env, stderr=subprocess.DEVNULL)
         except CellExecutionError as exc:
-            failed = next(
-                (i for i, c in enumerate(node.cells) if _has_error(c)), len(node.cells) - 1
+            failed = next(  # the notebook's own numbering: the setup cell is not counted
+                (i - 1 for i, c in enumerate(node.cells) if _has_error(c)), len(node.cells) - 2
             )
             raise JournalError(
                 f"cell {failed} of the notebook raised {exc.ename}: {exc.evalue}",
