@@ -171,6 +171,8 @@ def main(seed=0, D=8, widths=(2, 4, 8, 16, 32)):
         "t_numpy_us": float(t_numpy[-1] * 1e6),
         "ratio": float(ratio),
         "ratio_smallest": float(t_scalar[0] / t_numpy[0]),
+        "scalar_growth": float(t_scalar[-1] / t_scalar[0]),  # time ratio, largest / smallest
+        "numpy_growth": float(t_numpy[-1] / t_numpy[0]),
         "nodes_per_s": float(nodes_per_s),
         "mnodes_per_s": float(nodes_per_s / 1e6),
         "us_per_node": float(1e6 / nodes_per_s),

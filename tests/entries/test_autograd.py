@@ -224,7 +224,8 @@ def test_engine_run_reproduces_published_numbers(runs):
     assert v["do_db"] == pytest.approx(0.5, rel=1e-12)
     assert v["g_nodes"] == len(reachable(micrograd_example(Value(-4.0), Value(2.0))))
     assert v["grad_x_plus_x"] == 2.0  # d(x + x)/dx, exact in floats
-    assert v["grad_x_times_x"] == 6.0  # d(x * x)/dx = 2x at x = 3, exact in floats
+    assert v["x_reuse"] == 3.0
+    assert v["grad_x_times_x"] == 2 * v["x_reuse"]  # d(x * x)/dx = 2x, exact in floats
     assert v["recursion_limit"] == 1000  # CPython's default
     assert v["chain_len"] == 2 * v["recursion_limit"]
     assert v["chain_grad"] == v["chain_len"] + 1
@@ -240,6 +241,9 @@ def test_check_run_gradients_match_finite_differences(runs):
         v[k] for k in ("worst_micrograd", "worst_neuron", "worst_every_op", "worst_tiny_mlp")
     )
     assert v["num_points"] == 20
+    assert v["tolerance"] == 1e-7  # the cs231n notes' line for smooth functions
+    assert v["worst_all"] < v["tolerance"]
+    assert v["h_largest"] == pytest.approx(0.1, rel=1e-12)
     # centred differences: truncation error O(h**2), so 100x smaller h gives ~1e4x smaller error
     assert v["truncation_order"] == pytest.approx(2.0, abs=0.1)
     # the best step sits near eps**(1/3) (~6e-6), where truncation meets rounding
@@ -272,10 +276,17 @@ def test_speed_run_thresholds(runs):
     # timings: only robust thresholds
     assert v["ratio"] > 10  # numpy is much faster at the largest size
     assert v["ratio"] > 5 * v["ratio_smallest"] > 5  # and the gap widens with size
+    assert v["numpy_growth"] < 5  # numpy's time is mostly a fixed cost per call
+    assert v["scalar_growth"] > 10 * v["numpy_growth"]
+    assert v["scalar_growth"] / v["numpy_growth"] == pytest.approx(
+        v["ratio"] / v["ratio_smallest"], rel=1e-9
+    )
     assert 0.6 < v["slope"] < 1.4  # scalar time grows about linearly in parameters
     assert 1e4 < v["nodes_per_s"] < 1e8
     assert v["mnodes_per_s"] == pytest.approx(v["nodes_per_s"] / 1e6)
     assert v["us_per_node"] == pytest.approx(1e6 / v["nodes_per_s"])
     assert v["t_scalar_ms"] * 1e3 == pytest.approx(v["ratio"] * v["t_numpy_us"], rel=1e-9)
+    assert v["train_steps"] == 100 and v["train_examples"] == 100
     assert v["extrapolated_training_s"] > 1.0
+    assert v["extrapolated_numpy_s"] * 10 < v["extrapolated_training_s"]
     assert "speed" in runs and "time_vs_params" in runs["speed"].figures
