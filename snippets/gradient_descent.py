@@ -113,7 +113,7 @@ def main(eps=1e-6):
         ax.axhline(eps, color="tab:gray", lw=0.6)
         ax.set_xlim(0, out[f"gd_{kappa}"] * 1.1)
         ax.set_ylim(eps / 100, 3)
-        ax.set_title(f"kappa = {kappa}", fontsize=9)
+        ax.set_title(rf"$\kappa$ = {kappa}", fontsize=9)
         ax.set_xlabel("iteration k")
     axes[0].set_ylabel(r"$\|x_k - x^*\| \,/\, \|x_0 - x^*\|$")
     axes[0].legend(frameon=False, fontsize=7, loc="lower left")

@@ -109,6 +109,17 @@ def test_ks_distance_falls_like_one_over_sqrt_n(runs):
     assert population_ks(1) == pytest.approx(stats.norm.cdf(-1.0), abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clt_distance_falls_over_seeds(seed):
+    rng = np.random.default_rng(seed)
+    m = 10_000
+    tol = math.sqrt(math.log(2 / 1e-3) / (2 * m))  # DKW, as above
+    ks = {n: clt.ks_distance(clt.standardized_means(n, m, rng)) for n in [1, 30]}
+    assert ks[1] == pytest.approx(stats.norm.cdf(-1.0), abs=tol)
+    assert ks[30] == pytest.approx(population_ks(30), abs=tol)
+    assert ks[30] < ks[1] / 3
+
+
 # --- Maximum likelihood ------------------------------------------------------------------------
 
 
@@ -208,7 +219,7 @@ def test_overflow_limits_are_log_of_the_largest_float(runs):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_stable_functions_match_scipy_on_random_scores(seed):
-    x = np.random.default_rng(seed).normal(0, 300, size=50)
+    x = np.random.default_rng(seed).normal(0, 1000, size=50)  # many exp(x_i) overflow
     assert softmax.softmax(x) == pytest.approx(special.softmax(x), rel=1e-10, abs=1e-300)
     assert softmax.logsumexp(x) == pytest.approx(special.logsumexp(x), rel=1e-14)
     assert softmax.log_softmax(x) == pytest.approx(special.log_softmax(x), rel=1e-12, abs=1e-12)
