@@ -65,10 +65,10 @@ def run_quadratic(kappa, D=20, eps=1e-6, seed=0):
         return A @ (x - x_star)  # (D,) grad f = A (x - x*)
 
     x0 = np.zeros(D)
-    num_steps = int(1.5 * gd_theory_steps(kappa, eps))
+    num_steps = gd_theory_steps(kappa, eps)  # the worst-case bound: GD must be done by then
     err_gd = relative_error(gradient_descent(grad, x0, 1 / L, num_steps), x_star)
     lr, beta = polyak_parameters(mu, L)
-    num_steps_hb = int(3 * momentum_theory_steps(kappa, eps))
+    num_steps_hb = 2 * momentum_theory_steps(kappa, eps)  # room for the k rho^k factor
     err_hb = relative_error(heavy_ball(grad, x0, lr, beta, num_steps_hb), x_star)
     return err_gd, err_hb
 

@@ -73,6 +73,7 @@ def main():
         "p0": float(p[0]),
         "p1": float(p[1]),
         "p2": float(p[2]),
+        "p_sum": float(p.sum()),
         "sum_error": float(abs(p.sum() - 1.0)),
         "lse": float(logsumexp(x)),
         "big_logit": float(logits[1]),

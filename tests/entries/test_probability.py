@@ -199,6 +199,7 @@ def test_naive_softmax_is_nan_and_stable_sums_to_one(runs):
     ref = special.softmax(x)
     assert [v["p0"], v["p1"], v["p2"]] == pytest.approx(ref, rel=1e-12)
     assert v["sum_error"] < 1e-15
+    assert v["p_sum"] == pytest.approx(1.0, abs=1e-15)
     assert v["lse"] == pytest.approx(special.logsumexp(x), rel=1e-15)
 
 
