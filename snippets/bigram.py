@@ -129,7 +129,7 @@ def plot_table(P):
 
 
 # --8<-- [start:main]
-def main(plot=True):
+def main(num_steps=1000, plot=True):
     train, val = train_val_ids()  # (n_train,), (n_val,)
     N = count_bigrams(train)  # (V, V)
     P = count_model(N)  # maximum likelihood
@@ -152,11 +152,11 @@ def main(plot=True):
         f"gradient from counts vs from {len(head) - 1:,} examples: max difference {grad_diff:.1e}"
     )
 
-    W_gd, loss_gd = fit_neural_bigram(N, "sgd", lr=50.0, num_steps=1000)
-    W_adam, loss_adam = fit_neural_bigram(N, "adam", lr=1.0, num_steps=1000)
+    W_gd, loss_gd = fit_neural_bigram(N, "sgd", lr=50.0, num_steps=num_steps)
+    W_adam, loss_adam = fit_neural_bigram(N, "adam", lr=1.0, num_steps=num_steps)
     gap_gd, gap_adam = loss_gd[-1] - train_nll, loss_adam[-1] - train_nll
     print(
-        f"neural bigram after 1000 steps: gradient descent NLL {loss_gd[-1]:.6f} "
+        f"neural bigram after {num_steps} steps: gradient descent NLL {loss_gd[-1]:.6f} "
         f"(gap {gap_gd:.1e}), Adam NLL {loss_adam[-1]:.6f} (gap {gap_adam:.1e})"
     )
     row_err = np.abs(softmax_rows(W_adam) - P).max()
@@ -182,6 +182,11 @@ def main(plot=True):
         "gap_adam": float(gap_adam),
         "table_diff": float(row_err),
         "sample": text,
+        "num_steps": num_steps,
+        "n_check": len(head) - 1,
+        "vocab_size": V,
+        "n_pairs": V * V,
+        "n_trigram_rows": V**3,
     }
 
 

@@ -56,6 +56,16 @@ def embedding_map(C):
     return Cc @ Vt[:2].T, S**2 / (S**2).sum()  # (V, 2), explained variance ratios
 
 
+def vowel_distances(C):
+    """Mean Euclidean distance between two vowels' vectors, and between a vowel's and a consonant's."""
+    vowels = [VOCAB.index(c) for c in "aeiou"]
+    consonants = [i for i in range(1, V) if i not in vowels]  # every letter but the vowels
+    D = np.linalg.norm(C[:, None, :] - C[None, :, :], axis=-1)  # (V, V) pairwise distances
+    vv = D[np.ix_(vowels, vowels)][np.triu_indices(len(vowels), k=1)].mean()
+    vc = D[np.ix_(vowels, consonants)].mean()
+    return vv, vc
+
+
 def plot_curves(history, bigram_val, steps_per_eval):
     """Training loss (thin, averaged over windows) and held-out loss, with the bigram's as a line."""
     fig, ax = plt.subplots(figsize=(4.2, 3.0), num="curves")
@@ -127,6 +137,8 @@ def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
     )
     text = generate(model, T, 80, np.random.default_rng(1))
     print("a sample from the MLP:", repr(text))
+    vv, vc = vowel_distances(model[0][1]["C"])
+    print(f"mean distance vowel-vowel {vv:.2f}, vowel-consonant {vc:.2f} (in {E}-d)")
     values = {
         "val_nll": float(val_loss),
         "train_nll": float(train_loss),
@@ -139,6 +151,8 @@ def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
         "perplexity": float(np.exp(val_loss)),
         "bigram_perplexity": float(np.exp(bigram_val)),
         "sample": text,
+        "vowel_vowel": float(vv),
+        "vowel_consonant": float(vc),
     }
     if plot:
         plot_curves(history, bigram_val, steps_per_eval=250)
