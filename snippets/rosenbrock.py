@@ -1,8 +1,9 @@
 """The Rosenbrock function: a curved, narrow valley that first-order methods crawl along.
 
 f(x, y) = (a - x)^2 + b (y - x^2)^2 with a = 1, b = 100 has its minimum f = 0 at (1, 1);
-(-1.2, 1) is the customary start (Rosenbrock, "An automatic method for finding the greatest or
-least value of a function", 1960; Nocedal & Wright, "Numerical Optimization", exercise 2.1).
+(-1.2, 1) is the customary hard start (Rosenbrock, "An automatic method for finding the greatest
+or least value of a function", 1960; Nocedal & Wright, "Numerical Optimization", exercises 2.1
+and 3.1).
 """
 
 import matplotlib.pyplot as plt
