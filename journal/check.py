@@ -1,0 +1,470 @@
+"""The journal's linter: every problem an entry, a snippet or a test can have that a reader or the
+build would trip over, each reported as ``file:line: message``.
+
+What it checks:
+
+- front matter: title, date, a known category, a description of 50 to 160 characters, a slug,
+  a discussion id, the curriculum number and the draft flag; slugs and discussion ids unique;
+- directives: each one parses; every ``::code`` file and section and every ``::run`` file and
+  function exists; a ``<!-- more -->`` separator, with no figure above it (excerpts cannot
+  carry the figure's link); every figure has alt text (notebooks: a ``# alt:`` line);
+- snippets: each module in ``snippets/`` is embedded, run or imported by an entry's snippet (no
+  orphans), and is exercised by a test (imported or named in ``tests/``, or run by an entry a
+  test reads through ``entry_runs``);
+- values: every ``{{ run.key }}`` the prose quotes is named (``"key"``) in a test that names
+  the entry.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import deps, directives, notebook, snippets
+from .directives import Code, Figure, Run
+from .errors import JournalError, Location
+
+CATEGORIES = (
+    "Foundations",
+    "Neural networks",
+    "Language models",
+    "Generative models",
+    "Production",
+)
+DESCRIPTION_LENGTH = (50, 160)
+REQUIRED = (
+    "title",
+    "date",
+    "description",
+    "categories",
+    "slug",
+    "discussion_id",
+    "curriculum",
+    "draft",
+)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MORE = "<!-- more -->"
+DRAWS = re.compile(r"plt\.show\(|\.subplots\(|plt\.figure\(|plt\.plot\(|\.savefig\(")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing to fix, where it is."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class EntryInfo:
+    """What the checks learn about one entry."""
+
+    rel: str
+    meta: dict
+    snippet_files: set[str] = field(default_factory=set)  # named by ::code / ::run / imports
+    run_files: set[str] = field(default_factory=set)  # snippets it runs
+
+
+class Checker:
+    """Checks the journal rooted at ``root`` (with ``posts/entries``, ``snippets``, ``tests``)."""
+
+    def __init__(
+        self, root: Path, entries_dir="posts/entries", snippets_dir="snippets", tests_dir="tests"
+    ):
+        self.root = Path(root).resolve()
+        self.entries_dir = self.root / entries_dir
+        self.snippets_dir = self.root / snippets_dir
+        self.tests_dir = self.root / tests_dir
+        self.problems: list[Problem] = []
+        self.entries: list[EntryInfo] = []
+        self.tests = self._read_tests()
+
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def report(self, path: str, line: int, message: str) -> None:
+        self.problems.append(Problem(path, line, message))
+
+    def error(self, err: JournalError, fallback: str) -> None:
+        where = err.where or Location(fallback, 1)
+        message = err.message + (f" ({err.hint})" if err.hint else "")
+        self.report(where.path, where.line, message)
+
+    # -- the whole journal --------------------------------------------------------------------
+    def run(self) -> list[Problem]:
+        paths = sorted(self.entries_dir.glob("*.md")) + sorted(self.entries_dir.glob("*.ipynb"))
+        for path in paths:
+            if path.suffix == ".md":
+                self.check_markdown(path)
+            else:
+                self.check_notebook(path)
+        self.check_unique("slug")
+        self.check_unique("discussion_id")
+        self.check_snippets()
+        return sorted(set(self.problems))
+
+    # -- front matter ---------------------------------------------------------------------------
+    def check_front_matter(self, rel: str, meta: dict, line_of) -> None:
+        for key in REQUIRED:
+            if key not in meta or meta[key] is None:
+                self.report(rel, line_of(None), f"front matter has no {key}:")
+        value = meta.get("title")
+        if "title" in meta and (not isinstance(value, str) or not value.strip()):
+            self.report(rel, line_of("title"), "title: must be a non-empty text")
+        if "date" in meta:
+            date = meta["date"]
+            if isinstance(date, dict):
+                date = date.get("created")
+            if not isinstance(date, dt.date):
+                self.report(
+                    rel, line_of("date"), f"date: {date!r} is not a date (write YYYY-MM-DD)"
+                )
+        if "categories" in meta:
+            cats = meta["categories"]
+            if not isinstance(cats, list) or not cats:
+                self.report(rel, line_of("categories"), "categories: must be a list of one or more")
+            else:
+                for cat in cats:
+                    if cat not in CATEGORIES:
+                        known = ", ".join(CATEGORIES)
+                        self.report(
+                            rel, line_of("categories"), f"unknown category {cat!r} (known: {known})"
+                        )
+        if "description" in meta:
+            desc = meta["description"]
+            low, high = DESCRIPTION_LENGTH
+            if not isinstance(desc, str):
+                self.report(rel, line_of("description"), "description: must be a text")
+            elif meta.get("draft") is False and desc.startswith("Draft:"):
+                self.report(
+                    rel, line_of("description"), "description is still the draft placeholder"
+                )
+            elif not low <= len(desc.strip()) <= high:
+                self.report(
+                    rel,
+                    line_of("description"),
+                    f"description is {len(desc.strip())} characters; write {low} to {high} "
+                    "(search results and link previews cut longer ones)",
+                )
+        if "slug" in meta and not (isinstance(meta["slug"], str) and SLUG.match(meta["slug"])):
+            self.report(
+                rel, line_of("slug"), f"slug {meta['slug']!r} must be lowercase words joined by '-'"
+            )
+        if "discussion_id" in meta:
+            value = meta["discussion_id"]
+            if not isinstance(value, str) or not value.strip():
+                self.report(
+                    rel, line_of("discussion_id"), "discussion_id: must be a non-empty text"
+                )
+        if "curriculum" in meta:
+            value = meta["curriculum"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.report(
+                    rel,
+                    line_of("curriculum"),
+                    f"curriculum: {value!r} must be the entry's number in the plan",
+                )
+        if "draft" in meta and not isinstance(meta["draft"], bool):
+            self.report(rel, line_of("draft"), f"draft: {meta['draft']!r} must be true or false")
+        if "tags" in meta and not (
+            isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
+        ):
+            self.report(rel, line_of("tags"), "tags: must be a list of words")
+
+    def check_unique(self, key: str) -> None:
+        seen: dict[str, str] = {}
+        for entry in self.entries:
+            value = entry.meta.get(key)
+            if not isinstance(value, str):
+                continue
+            if value in seen:
+                self.report(entry.rel, 1, f"{key} {value!r} is already used by {seen[value]}")
+            else:
+                seen[value] = entry.rel
+
+    # -- Markdown entries -------------------------------------------------------------------------
+    def check_markdown(self, path: Path) -> None:
+        rel = self.rel(path)
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        meta, end = self._front_matter(lines, rel)
+        info = EntryInfo(rel, meta)
+        self.entries.append(info)
+
+        def line_of(key):
+            if key is None:
+                return 1
+            for i, line in enumerate(lines[1:end], start=2):
+                if re.match(rf"^{re.escape(key)}\s*:", line):
+                    return i
+            return 1
+
+        self.check_front_matter(rel, meta, line_of)
+        more = next((i for i, line in enumerate(lines, 1) if line.strip() == MORE), None)
+        if more is None:
+            self.report(rel, max(end, 1), f"no '{MORE}' line: put one after the opening paragraphs")
+
+        parsed = self._directives(text, rel)
+        for d in parsed:
+            if isinstance(d, Code):
+                try:
+                    snippets.read(self.snippets_dir, self.root, d.file, d.section, d.where)
+                    info.snippet_files.add(d.file)
+                except JournalError as err:
+                    self.error(err, rel)
+            elif isinstance(d, Run):
+                self._check_run(d, info)
+            elif isinstance(d, Figure) and more is not None and d.where.line < more:
+                self.report(
+                    rel,
+                    d.where.line,
+                    f"figure above '{MORE}': the excerpt on the home page cannot show it; move it below",
+                )
+        if any(isinstance(d, Exception) for d in parsed):
+            return
+        try:
+            entry = directives.parse(text, rel)
+        except JournalError as err:
+            self.error(err, rel)
+            return
+        self._check_values(path, entry)
+
+    def _front_matter(self, lines: list[str], rel: str) -> tuple[dict, int]:
+        """The YAML front matter and the index of its closing line (0 if there is none)."""
+        if not lines or lines[0].strip() != "---":
+            self.report(rel, 1, "no front matter: start the entry with a '---' line")
+            return {}, 0
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            self.report(rel, 1, "front matter is not closed by a '---' line")
+            return {}, 0
+        try:
+            meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            self.report(
+                rel, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {exc}"
+            )
+            return {}, end + 1
+        if not isinstance(meta, dict):
+            self.report(rel, 2, "front matter must be a YAML mapping (key: value lines)")
+            return {}, end + 1
+        return meta, end + 1
+
+    def _directives(self, text: str, rel: str) -> list:
+        """Every directive of the entry, each parsed on its own (so every bad one is reported)."""
+        found = []
+        for number, line, fenced in directives._lines_outside_fences(text):
+            if fenced:
+                continue
+            match = directives._DIRECTIVE.match(line.rstrip("\n"))
+            if not match:
+                continue
+            try:
+                found.append(
+                    directives._parse_directive(
+                        match.group(1), match.group(2), Location(rel, number)
+                    )
+                )
+            except JournalError as err:
+                self.error(err, rel)
+                found.append(err)
+        return found
+
+    def _check_run(self, run: Run, info: EntryInfo) -> None:
+        try:
+            path = snippets.resolve(self.snippets_dir, self.root, run.file, run.where)
+        except JournalError as err:
+            self.error(err, info.rel)
+            return
+        info.snippet_files.add(run.file)
+        info.run_files.add(run.file)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError as exc:
+            self.report(self.rel(path), exc.lineno or 1, f"syntax error: {exc.msg}")
+            return
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        if run.function not in defined:
+            self.report(
+                run.where.path,
+                run.where.line,
+                f"{run.file} has no function {run.function}() for run {run.name!r}",
+            )
+
+    def _check_values(self, path: Path, entry) -> None:
+        """Every quoted value is named in a test that names this entry."""
+        if not entry.values:
+            return
+        tests = self.tests_naming(path)
+        if not tests:
+            first = entry.values[0]
+            self.report(
+                first.where.path,
+                first.where.line,
+                f"the prose quotes run values but no test in {self.rel(self.tests_dir)}/ names "
+                f"{path.name} (read them with entry_runs and assert them)",
+            )
+            return
+        names, patterns = set(), []
+        for text in tests.values():
+            more_names, more_patterns = _string_literals(text)
+            names |= more_names
+            patterns += more_patterns
+        for ref in entry.values:
+            if ref.key in names or any(p.fullmatch(ref.key) for p in patterns):
+                continue
+            self.report(
+                ref.where.path,
+                ref.where.line,
+                f"{{{{ {ref.name}.{ref.key} }}}} is quoted but no test for this entry "
+                f'asserts "{ref.key}" ({", ".join(sorted(tests))})',
+            )
+
+    # -- notebook entries -----------------------------------------------------------------------
+    def check_notebook(self, path: Path) -> None:
+        rel = self.rel(path)
+        raw = path.read_text(encoding="utf-8")
+        try:
+            nb = notebook.read(path, rel)
+        except JournalError as err:
+            self.error(err, rel)
+            return
+        info = EntryInfo(rel, nb.meta)
+        self.entries.append(info)
+        raw_lines = raw.splitlines()
+
+        def line_of(key):
+            if key is not None:
+                for i, line in enumerate(raw_lines, 1):
+                    if f'"{key}:' in line:
+                        return i
+            return 1
+
+        self.check_front_matter(rel, nb.meta, line_of)
+        cells = nb.node.cells
+        if not any(c.cell_type == "markdown" and MORE in c.source for c in cells):
+            self.report(rel, 1, f"no '{MORE}' in a Markdown cell: put one after the opening text")
+        for number, cell in enumerate(cells):
+            if cell.cell_type != "code":
+                continue
+            images = sum(
+                1
+                for o in cell.get("outputs", [])
+                if any(m.startswith("image/") for m in o.get("data", {}))
+            )
+            alts = len(notebook.ALT.findall(cell.source))
+            if alts < max(images, 1 if DRAWS.search(cell.source) else 0):
+                self.report(
+                    rel,
+                    self._cell_line(raw_lines, cell.source),
+                    f"cell {number} draws a figure with no alt text: add a line '# alt: what it shows'",
+                )
+            for name in deps._imported_names(notebook._python_only(cell.source)):
+                if (self.snippets_dir / f"{name}.py").is_file():
+                    info.snippet_files.add(f"{name}.py")
+                    info.run_files.add(f"{name}.py")
+
+    @staticmethod
+    def _cell_line(raw_lines: list[str], source: str) -> int:
+        """The line of the notebook file where a cell's source starts (1 if not found)."""
+        first = source.split("\n", 1)[0]
+        needle = first.replace("\\", "\\\\").replace('"', '\\"')
+        for i, line in enumerate(raw_lines, 1):
+            if needle and needle in line:
+                return i
+        return 1
+
+    # -- snippets and tests ---------------------------------------------------------------------
+    def _read_tests(self) -> dict[str, str]:
+        if not self.tests_dir.is_dir():
+            return {}
+        return {
+            self.rel(p): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(self.tests_dir.rglob("*.py"))
+        }
+
+    def tests_naming(self, entry: Path) -> dict[str, str]:
+        """The test files that name the entry (by its file name)."""
+        return {rel: text for rel, text in self.tests.items() if entry.name in text}
+
+    def _closure(self, files: set[str]) -> set[str]:
+        """The snippet modules ``files`` are, plus every local module they import."""
+        out: set[str] = set()
+        for file in files:
+            path = self.snippets_dir / file
+            if path.is_file():
+                out |= {self.rel(p) for p in deps.local_sources(path) if p.suffix == ".py"}
+        return out
+
+    def check_snippets(self) -> None:
+        modules = sorted(p for p in self.snippets_dir.glob("*.py") if not p.name.startswith("_"))
+        used: set[str] = set()
+        run_by_tested_entry: set[str] = set()
+        for entry in self.entries:
+            used |= self._closure(entry.snippet_files)
+            if self.tests_naming(self.root / entry.rel):
+                run_by_tested_entry |= self._closure(entry.run_files)
+        imported: set[str] = set()
+        for text in self.tests.values():
+            imported |= deps._imported_names(text)
+        everything = "\n".join(self.tests.values())
+        for path in modules:
+            rel = self.rel(path)
+            if rel not in used:
+                self.report(
+                    rel,
+                    1,
+                    "orphan snippet: no entry embeds, runs or imports it (use it or delete it)",
+                )
+            named = re.search(rf"\b{re.escape(path.name)}\b", everything)
+            if path.stem not in imported and not named and rel not in run_by_tested_entry:
+                self.report(
+                    rel,
+                    1,
+                    "no test exercises this snippet: import it in a test under "
+                    f"{self.rel(self.tests_dir)}/ or run it from an entry a test reads",
+                )
+
+
+def _string_literals(source: str) -> tuple[set[str], list[re.Pattern]]:
+    """The string constants of a test module, and its f-strings as patterns (``f"gd_{k}"``
+    matches ``gd_10``), so a parametrized test names the values it asserts."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(re.findall(r"[\"']([\w-]+)[\"']", source)), []
+    names: set[str] = set()
+    patterns: list[re.Pattern] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            parts = [
+                re.escape(v.value) if isinstance(v, ast.Constant) else r"\w+" for v in node.values
+            ]
+            patterns.append(re.compile("".join(parts)))
+    return names, patterns
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding mkdocs.yml (the journal's root)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "mkdocs.yml").is_file():
+            return folder
+    raise FileNotFoundError(f"no mkdocs.yml in {here} or any folder above it")
+
+
+def check(root: Path) -> list[Problem]:
+    """Every problem in the journal at ``root``, sorted by file and line."""
+    return Checker(root).run()

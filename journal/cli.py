@@ -1,0 +1,192 @@
+"""The ``journal`` command: start an entry, lint the journal, preview it live, build it.
+
+journal new "Attention from scratch"   # a draft entry, its snippet and its test
+journal check                          # every problem as file:line: message
+journal preview                        # http://127.0.0.1:8000, re-runs what you change
+journal build                          # the published site in site/ (drafts left out)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import check, scaffold
+
+
+def _root(args) -> Path:
+    try:
+        return check.find_root(args.root)
+    except FileNotFoundError as exc:
+        sys.exit(f"journal: {exc}; run it inside the journal or pass --root")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
+
+
+def cmd_new(args) -> int:
+    root = _root(args)
+    try:
+        files = scaffold.write(
+            root,
+            args.title,
+            slug=args.slug,
+            category=args.category,
+            date=args.date,
+            curriculum=args.curriculum,
+            tags=tuple(args.tag or ()),
+        )
+    except scaffold.ScaffoldError as exc:
+        print(f"journal new: {exc}", file=sys.stderr)
+        return 2
+    print(f"created the draft entry {files.entry}")
+    print(f"        its snippet     {files.snippet}")
+    print(f"        its test        {files.test}")
+    print()
+    print("Preview it (drafts show only in the preview) and edit; the page follows your saves:")
+    print("    make preview          (or: journal preview)")
+    print("When it is ready: set draft: false, then")
+    print(f"    journal check && .venv/bin/pytest {files.test}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    root = _root(args)
+    checker = check.Checker(root)
+    problems = checker.run()
+    for problem in problems:
+        print(problem)
+    snippets = len(list(checker.snippets_dir.glob("*.py")))
+    summary = (
+        f"{len(checker.entries)} entries, {snippets} snippets, {len(checker.tests)} test files"
+    )
+    if problems:
+        print(f"journal check: {len(problems)} problems ({summary})", file=sys.stderr)
+        return 1
+    print(f"journal check: no problems ({summary})", file=sys.stderr)
+    return 0
+
+
+def _mkdocs(root: Path, words: list[str]) -> int:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", *words]
+    try:
+        return subprocess.call(command, cwd=root, env=env)
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_preview(args) -> int:
+    root = _root(args)
+    words = ["serve", "--dev-addr", f"{args.host}:{args.port}"]
+    if args.open:
+        words.append("--open")
+    return _mkdocs(root, words + list(args.mkdocs_args))
+
+
+def cmd_build(args) -> int:
+    root = _root(args)
+    words = ["build", "--strict"]
+    if args.site_dir:
+        words += ["--site-dir", str(Path(args.site_dir).resolve())]
+    return _mkdocs(root, words + list(args.mkdocs_args))
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="journal",
+        description="Write, check, preview and build the learning journal.",
+        epilog="Run 'journal COMMAND --help' for a command's options.",
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def common(p):
+        p.add_argument(
+            "--root", type=Path, help="the journal's folder (default: the one holding mkdocs.yml)"
+        )
+
+    new = sub.add_parser(
+        "new",
+        help="start a draft entry with its snippet and test",
+        description="Create posts/entries/SLUG.md (a draft with complete front matter), "
+        "snippets/SLUG.py (a section and a figure to start from) and "
+        "tests/entries/test_SLUG.py. Refuses titles whose slug is taken or unusable.",
+    )
+    new.add_argument("title", help='the entry\'s title, e.g. "Attention from scratch"')
+    new.add_argument("--slug", help="the URL slug (default: from the title)")
+    new.add_argument(
+        "--category",
+        default="Foundations",
+        choices=check.CATEGORIES,
+        metavar="CATEGORY",
+        help=f"one of: {', '.join(check.CATEGORIES)} (default: Foundations)",
+    )
+    new.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today, UTC)")
+    new.add_argument(
+        "--curriculum", type=int, help="the entry's number in the plan (default: the next one)"
+    )
+    new.add_argument("--tag", action="append", help="a tag (repeat for more)")
+    common(new)
+    new.set_defaults(func=cmd_new)
+
+    chk = sub.add_parser(
+        "check",
+        help="lint the whole journal",
+        description="Print every problem as file:line: message and exit 1 if there is any: "
+        "front matter, directives, missing snippets and sections, alt text, figures above "
+        "the excerpt separator, orphan or untested snippets, quoted values no test asserts.",
+    )
+    common(chk)
+    chk.set_defaults(func=cmd_check)
+
+    pre = sub.add_parser(
+        "preview",
+        help="serve the journal with live reload (mkdocs serve)",
+        description="Build the journal, drafts included, and serve it; saving an entry or a "
+        "snippet re-runs only the runs that depend on it and reloads the page. Extra "
+        "arguments after -- go to mkdocs serve.",
+    )
+    pre.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    pre.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    pre.add_argument("--open", action="store_true", help="open the page in a browser")
+    pre.add_argument("mkdocs_args", nargs="*", help=argparse.SUPPRESS)
+    common(pre)
+    pre.set_defaults(func=cmd_preview)
+
+    bld = sub.add_parser(
+        "build",
+        help="build the published site (mkdocs build --strict)",
+        description="Build the site as it is published: drafts left out, any problem fatal. "
+        "Extra arguments after -- go to mkdocs build.",
+    )
+    bld.add_argument("-d", "--site-dir", help="where to write the site (default: site/)")
+    bld.add_argument("mkdocs_args", nargs="*", help=argparse.SUPPRESS)
+    common(bld)
+    bld.set_defaults(func=cmd_build)
+    return top
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
