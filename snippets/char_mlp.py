@@ -92,10 +92,19 @@ def plot_embeddings(C):
     """The 27 learned character vectors in 2-D: vowels in one colour, consonants in another."""
     Z, ratio = embedding_map(C)
     fig, ax = plt.subplots(figsize=(3.6, 3.0), num="embeddings")
+    kinds = np.array([0 if ch in "aeiou" else (2 if ch == " " else 1) for ch in VOCAB])  # (V,)
+    for kind, name in enumerate(["vowel", "consonant", "space"]):
+        ax.scatter(
+            *Z[kinds == kind].T,
+            s=60,
+            color=plt.cm.tab10(kind),
+            alpha=0.35,
+            edgecolors="none",
+            label=name,
+        )
     for i, ch in enumerate(VOCAB):
-        kind = 0 if ch in "aeiou" else (2 if ch == " " else 1)
-        ax.scatter(*Z[i], s=60, color=plt.cm.tab10(kind), alpha=0.35, edgecolors="none")
         ax.annotate("␣" if ch == " " else ch, Z[i], ha="center", va="center", fontsize=8)
+    ax.legend(fontsize=7, markerscale=0.6)
     ax.set_xlabel(f"PC 1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC 2 ({ratio[1]:.0%})")
     fig.tight_layout()

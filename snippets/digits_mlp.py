@@ -61,6 +61,7 @@ def main(seed=0, hidden=128, plot=True):
         "n_train": len(y_tr),
         "n_test": len(y_te),
         "n_images": len(y),
+        "side": int(np.sqrt(X.shape[1])),  # 8: the images are side x side pixels
         "hidden": hidden,
         "num_steps": config["num_steps"],
         "batch_size": config["batch_size"],

@@ -207,6 +207,7 @@ def test_entry_digits(runs, sklearn_digits_baseline):
     values = runs["digits"].values
     assert values["n_train"] + values["n_test"] == 1797
     assert values["n_test"] == 359
+    assert values["n_images"] == 1797 and values["side"] ** 2 == 64
     assert values["acc_mlp"] >= 0.975
     assert values["acc_mlp"] > values["acc_softmax"]
     assert values["val_loss_mlp"] < values["val_loss_softmax"]
