@@ -89,6 +89,8 @@ class Journal:
         started = time.perf_counter()
         summary = Summary()
         outcome: dict[tuple[str, str], RunResult | JournalError] = {}
+        if not self.execute:  # a plain build: pages are rendered without any result
+            return outcome
         todo: dict[str, list[tuple[str, Run, Path]]] = {}
         for entry in entries:
             for run in entry.runs:
@@ -103,16 +105,11 @@ class Journal:
 
         pending = []
         for key, users in todo.items():
-            cached = self.cache.lookup(key, self.root) if self.execute else None
+            cached = self.cache.lookup(key, self.root)
             if cached is not None:
                 for path, run, _ in users:
                     outcome[(path, run.name)] = cached
                 summary.cached += len(users)
-            elif not self.execute:
-                for path, run, _ in users:
-                    outcome[(path, run.name)] = JournalError(
-                        f"run {run.name!r} not executed (execution is off)", run.where
-                    )
             else:
                 pending.append((key, users))
 

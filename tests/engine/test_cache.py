@@ -143,18 +143,25 @@ def test_cache_off_executes_every_time(site):
     assert not (site.root / ".cache").exists()
 
 
-def test_runs_execute_in_parallel(site):
-    """Each run notes when it starts and ends; with two cores their intervals overlap."""
-    for name in ("p1", "p2"):
+def test_runs_execute_in_parallel(site, tmp_path, monkeypatch):
+    """A rendezvous: each run announces itself, then waits for the other. Run one after the
+    other, the first would wait in vain; run side by side, both meet."""
+    monkeypatch.setenv("MEET_DIR", str(tmp_path))
+    for me, other in (("p1", "p2"), ("p2", "p1")):
         site.snippet(
-            f"{name}.py",
-            "import time\n\n\ndef main():\n    start = time.time()\n    time.sleep(1.0)\n"
-            "    return {'start': start, 'end': time.time()}\n",
+            f"{me}.py",
+            "import os\nimport time\nfrom pathlib import Path\n\n\ndef main():\n"
+            "    meet = Path(os.environ['MEET_DIR'])\n"
+            f"    (meet / '{me}').touch()\n"
+            "    deadline = time.time() + 20\n"
+            f"    while not (meet / '{other}').exists() and time.time() < deadline:\n"
+            "        time.sleep(0.05)\n"
+            f"    return {{'met': (meet / '{other}').exists()}}\n",
         )
     site.entry("index.md", "# T\n\n::run p1 p1.py\n\n::run p2 p2.py\n")
     results = Journal(site.root, cache_dir=None, jobs=2).results_for(site.root / "posts/index.md")
-    p1, p2 = results["p1"].values, results["p2"].values
-    assert p1["start"] < p2["end"] and p2["start"] < p1["end"]
+    assert results["p1"].values["met"] is True
+    assert results["p2"].values["met"] is True
 
 
 def test_two_builds_at_once_do_not_corrupt_the_cache(site):
@@ -186,3 +193,12 @@ def test_two_builds_at_once_do_not_corrupt_the_cache(site):
         meta = json.loads((entry / "meta.json").read_text())
         assert meta["format"] == 1
     assert not list((site.root / ".cache/journal/entries").glob("*/.staging-*"))
+
+
+def test_execution_off_builds_the_pages_without_running(site):
+    three_runs(site)
+    site.build(env={"JOURNAL_EXECUTE": "off"})
+    assert site.executions() == []
+    page = site.page()
+    assert "A=… B=… C=…" in page
+    assert not (site.root / ".cache").exists()
