@@ -95,6 +95,12 @@ def grad_from_examples(W, ids):
 # --8<-- [end:per_example]
 
 
+def row_gaps(P, Q):
+    """How far each row of a learned table Q is from the counts' P: KL(P[a] || Q[a]) in nats."""
+    ratio = np.where(P > 0, P / Q, 1.0)  # (V, V); pairs that never occur contribute 0
+    return (P * np.log(ratio)).sum(axis=1)  # (V,)
+
+
 def sample(P, length, rng):
     """Generate text by drawing each next character from the row of the previous one."""
     ids = [0]  # start after a space
@@ -161,6 +167,8 @@ def main(num_steps=1000, plot=True):
     )
     row_err = np.abs(softmax_rows(W_adam) - P).max()
     print(f"largest difference between Adam's table and the counts' table: {row_err:.1e}")
+    slowest = ", ".join(VOCAB[i] for i in np.argsort(-row_gaps(P, softmax_rows(W_gd)))[:4])
+    print(f"rows furthest from the counts after gradient descent: {slowest}")
     text = sample(P, 80, np.random.default_rng(1))
     print("a sample from the count model:", repr(text))
     if plot:
@@ -184,6 +192,7 @@ def main(num_steps=1000, plot=True):
         "sample": text,
         "num_steps": num_steps,
         "n_check": len(head) - 1,
+        "slowest_rows": slowest,
         "vocab_size": V,
         "n_pairs": V * V,
         "n_trigram_rows": V**3,

@@ -15,6 +15,7 @@ from bigram import (
     grad_from_examples,
     loss_and_grad_from_counts,
     nll,
+    row_gaps,
     softmax_rows,
 )
 from char_mlp import contexts, embedding_map, init_char_mlp, vowel_distances
@@ -92,6 +93,12 @@ def test_counts_are_the_minimum_of_the_nll():
 
 
 # ---------------------------------------------------------------- the neural bigram
+
+
+def test_row_gaps_are_kl_divergences():
+    P = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    Q = np.array([[0.25, 0.25, 0.5], [0.2, 0.3, 0.5], [0.5, 0.25, 0.25]])
+    np.testing.assert_allclose(row_gaps(P, Q), [np.log(2), 0.0, np.log(2)], rtol=1e-15, atol=0)
 
 
 def test_counts_gradient_matches_finite_differences():
@@ -174,6 +181,11 @@ def test_entry_bigram_numbers(runs):
     assert v["table_diff"] < 1e-3
     assert v["adam_nll"] == pytest.approx(v["train_nll"], abs=1e-4)
     assert len(v["sample"]) == 80 and set(v["sample"]) <= set(VOCAB)
+    # the rows gradient descent leaves furthest from the counts are those of rare letters
+    N = count_bigrams(train_val_ids()[0])
+    rarest = {VOCAB[i] for i in np.argsort(N.sum(axis=1))[:6]}
+    slowest = v["slowest_rows"].split(", ")
+    assert len(slowest) == 4 and set(slowest) <= rarest
     assert {"convergence", "table"} <= set(runs["bigram"].figures)
 
 
