@@ -172,6 +172,9 @@ def test_embedding_map_matches_sklearn_pca():
 def test_entry_bigram_numbers(runs):
     v = runs["bigram"].values
     assert v["uniform_nll"] == pytest.approx(np.log(27), rel=1e-15)
+    assert v["vocab_size"] == len(VOCAB) == 27
+    assert v["n_pairs"] == 27**2 and v["n_trigram_rows"] == 27**3
+    assert v["n_check"] == 99_999 and v["num_steps"] == 1000
     assert 2.0 < v["train_nll"] < 2.6  # ~2.30 nats on Python 3.11
     assert v["train_nll"] < v["val_nll"] < v["train_nll"] + 0.1
     assert 0 < v["zero_pairs"] < 729
@@ -207,6 +210,7 @@ def test_entry_char_mlp_beats_the_bigram(runs):
     assert 0.4 < v["perplexity"] / v["bigram_perplexity"] < 0.6  # "roughly in half"
     assert 0 < v["val_nll"] - v["train_nll"] < 0.2  # held-out only a little above training
     T, E, H = v["T"], v["E"], v["H"]
+    assert (T, E, H, v["num_steps"]) == (3, 8, 128, 2000)
     assert v["n_params"] == V * E + T * E * H + H + H * V + V
     assert 0 < v["pc_variance"] <= 1
     assert v["vowel_vowel"] < v["vowel_consonant"]  # vowels sit closer to each other

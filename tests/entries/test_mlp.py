@@ -191,10 +191,24 @@ def test_entry_gradient_check_numbers(runs):
     assert "softmax_ce" in runs["check"].stdout
 
 
+@pytest.mark.parametrize(
+    "key", ["worst_linear", "worst_softmax_ce", "worst_mlp_relu", "worst_mlp_tanh", "worst_relu"]
+)
+def test_entry_quoted_layer_errors(runs, key):
+    """Each quoted error is below the tolerance and is what the checker gives in this process."""
+    value = runs["check"].values[key]
+    assert 0 < value <= GRAD_TOL
+    reference = max(check_all(0)[key.removeprefix("worst_")].values())
+    assert value == pytest.approx(reference, rel=1e-3)
+
+
 def test_entry_two_moons(runs):
     values = runs["moons"].values
     assert values["accuracy"] > 0.99
     assert values["loss_last"] < 0.05 * values["loss_first"]
+    assert values["n_points"] == 1000 and values["hidden"] == 16 and values["num_steps"] == 200
+    assert values["n_errors"] == round((1 - values["accuracy"]) * values["n_points"])
+    assert values["n_errors"] < 10  # > 99%
     assert "boundary" in runs["moons"].figures
 
 
@@ -208,6 +222,7 @@ def test_entry_digits(runs, sklearn_digits_baseline):
     assert values["n_train"] + values["n_test"] == 1797
     assert values["n_test"] == 359
     assert values["n_images"] == 1797 and values["side"] ** 2 == 64
+    assert (values["hidden"], values["batch_size"], values["num_steps"]) == (128, 64, 400)
     assert values["acc_mlp"] >= 0.975
     assert values["acc_mlp"] > values["acc_softmax"]
     assert values["val_loss_mlp"] < values["val_loss_softmax"]
