@@ -4,7 +4,14 @@ imports, transitively (found statically, by reading the import statements)."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
+
+
+@functools.lru_cache(maxsize=1024)
+def _imported_names_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The imports of one file, parsed once per version of it."""
+    return frozenset(_imported_names(path.read_text(encoding="utf-8")))
 
 
 def _imported_names(source: str) -> set[str]:
@@ -38,7 +45,8 @@ def local_sources(snippet: Path) -> list[Path]:
         if path in seen:
             continue
         seen.add(path)
-        for name in _imported_names(path.read_text(encoding="utf-8")):
+        stat = path.stat()
+        for name in _imported_names_of(path, stat.st_mtime_ns, stat.st_size):
             found = _local_module(name, search_dir)
             if found is not None:
                 todo.append(found.resolve())
