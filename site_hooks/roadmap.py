@@ -39,13 +39,17 @@ def load_plan(path: Path = PLAN) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["parts"]
 
 
-def read_entries(docs_dir: Path, src_uris: list[str]) -> list[Entry]:
-    """Front matter of the non-draft entries among `src_uris` (paths under `docs_dir`)."""
+def read_entries(pages: list[tuple[str, str]]) -> list[Entry]:
+    """Front matter of the non-draft entries among `pages`: (path under docs_dir, Markdown).
+
+    Reading the Markdown MkDocs holds (not the file on disk) covers generated pages too, such as
+    an entry the engine makes from a notebook.
+    """
     entries = []
-    for src in sorted(src_uris):
+    for src, text in sorted(pages):
         if not (src.startswith(ENTRIES_DIR) and src.endswith(".md")):
             continue
-        _, meta = get_data((docs_dir / src).read_text(encoding="utf-8-sig"))
+        _, meta = get_data(text)
         if meta.get("draft"):
             continue
         number = meta.get("curriculum")
@@ -105,8 +109,7 @@ def render(plan: list[dict], entries: list[Entry], page_dir: str = "") -> str:
 def on_page_markdown(markdown, page, config, files, **kwargs):
     if MARKER not in markdown:
         return markdown
-    docs = Path(config.docs_dir)
-    entries = read_entries(docs, [f.src_uri for f in files.documentation_pages()])
+    entries = read_entries([(f.src_uri, f.content_string) for f in files.documentation_pages()])
     for entry in entries:
         if entry.curriculum is None:
             log.info("roadmap: %s has no `curriculum:` number in its front matter", entry.src_uri)

@@ -4,7 +4,9 @@
  *    giscus widget (https://giscus.app) when the reader scrolls near it, so no request goes to
  *    a third party before the reader reaches the comments.
  * 2. Keeps the giscus theme in step with Material's palette toggle.
- * 3. Figures: a click on a figure opens it enlarged in a native <dialog> (Escape or the button
+ * 3. Names the toolbars Material adds to code blocks (<nav class="md-code__nav">), so each
+ *    landmark on the page has its own name (axe-core: landmark-unique).
+ * 4. Figures: a click on a figure opens it enlarged in a native <dialog> (Escape or the button
  *    closes it); without JavaScript the figure's link opens the SVG itself.
  */
 (function () {
@@ -80,8 +82,23 @@
     });
   }
 
+  /* Give every code toolbar a unique accessible name, now and when Material adds more. */
+  function labelCodeToolbars() {
+    var navs = document.querySelectorAll("nav.md-code__nav");
+    Array.prototype.forEach.call(navs, function (nav, i) {
+      if (nav.hasAttribute("aria-label")) return;
+      var block = nav.closest(".highlight");
+      var title = block && block.querySelector(".filename");
+      var kind = nav.closest(".journal-output") ? "Output" : "Code";
+      var name = title ? kind + " " + title.textContent.trim() : kind;
+      nav.setAttribute("aria-label", name + " (block " + (i + 1) + ")");
+    });
+  }
+
   function init() {
     initZoom();
+    labelCodeToolbars();
+    new MutationObserver(labelCodeToolbars).observe(document.body, { childList: true, subtree: true });
     var containers = document.querySelectorAll(".giscus-container");
     containers.forEach(function (container) {
       container.setAttribute("data-theme", giscusTheme());

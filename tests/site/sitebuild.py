@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -36,16 +37,27 @@ class BuiltSite:
     config_file: Path
     site_url: str  # from mkdocs.yml, with a trailing slash
     log: str
+    snapshot: dict | None = None  # entries' front matter read just before the build
 
     @property
     def docs_dir(self) -> Path:
         return self.config_file.parent / str(read_config(self.config_file).get("docs_dir", "docs"))
 
     def entries(self) -> dict[str, dict]:
-        """Front matter of every published (non-draft) entry, by its source path."""
+        """Front matter of every published (non-draft) entry, by its file name, as it was when
+        the site was built (entries written during a test session do not count)."""
+        if self.snapshot is not None:
+            return self.snapshot
         out = {}
-        for path in sorted((self.docs_dir / "entries").glob("*.md")):
-            text = path.read_text(encoding="utf-8")
+        for path in sorted((self.docs_dir / "entries").glob("*")):
+            if path.suffix == ".md":
+                text = path.read_text(encoding="utf-8")
+            elif path.suffix == ".ipynb":  # front matter in the first cell
+                cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+                source = cells[0]["source"] if cells else ""
+                text = "".join(source) if isinstance(source, list) else source
+            else:
+                continue
             meta = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
             if not meta.get("draft"):
                 out[path.name] = meta
@@ -107,8 +119,9 @@ def built_site() -> BuiltSite:
     tmp = Path(tempfile.mkdtemp(prefix="journal-site-"))
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     cfg = config_file()
+    snapshot = BuiltSite(tmp / "site", cfg, read_site_url(cfg), "").entries()
     log = build(tmp / "site", cfg)
-    return BuiltSite(root=tmp / "site", config_file=cfg, site_url=read_site_url(cfg), log=log)
+    return BuiltSite(tmp / "site", cfg, read_site_url(cfg), log, snapshot)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
