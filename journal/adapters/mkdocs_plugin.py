@@ -38,6 +38,22 @@ from ..project import Journal
 from ..results import RunResult
 
 log = logging.getLogger("mkdocs.plugins.journal")
+
+
+def _preview_logger() -> logging.Logger:
+    """Where the live preview reports a failing snippet: stderr, outside the ``mkdocs`` loggers,
+    so ``mkdocs serve --strict`` does not abort the rebuild (and leave the page stuck) for an
+    error the page itself shows."""
+    logger = logging.getLogger("journal.preview")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("ERROR   -  %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return logger
+
+
+preview_log = _preview_logger()
 FIGURES_DIR = "figures"
 NOTEBOOK_FIGURE = "journal-notebook-figure:"  # stands for a figure's URL until the page is known
 
@@ -94,7 +110,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         """In a build, stop; in the preview, log it and show it in the page."""
         if not self.serving:
             raise PluginError(f"journal: {err}")
-        log.error("journal: %s", err)
+        preview_log.error("journal: %s", err)
         self.errors.append(err)
 
     def on_files(self, files: Files, *, config):
@@ -216,7 +232,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             raise PluginError(f"journal: {err}") from None
         for err in errors or []:
             if err not in self.errors:
-                log.error("journal: %s", err)
+                preview_log.error("journal: %s", err)
         return rendered[offset:] if offset else rendered
 
     def on_serve(self, server, *, config, builder):
