@@ -197,6 +197,8 @@ class Checker:
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         meta, end = self._front_matter(lines, rel)
+        readable = meta is not None
+        meta = meta or {}
         info = EntryInfo(rel, meta)
         self.entries.append(info)
 
@@ -208,7 +210,8 @@ class Checker:
                     return i
             return 1
 
-        self.check_front_matter(rel, meta, line_of)
+        if readable and end:
+            self.check_front_matter(rel, meta, line_of)
         more = next((i for i, line in enumerate(lines, 1) if line.strip() == MORE), None)
         if more is None:
             self.report(rel, max(end, 1), f"no '{MORE}' line: put one after the opening paragraphs")
@@ -238,8 +241,9 @@ class Checker:
             return
         self._check_values(path, entry)
 
-    def _front_matter(self, lines: list[str], rel: str) -> tuple[dict, int]:
-        """The YAML front matter and the index of its closing line (0 if there is none)."""
+    def _front_matter(self, lines: list[str], rel: str) -> tuple[dict | None, int]:
+        """The YAML front matter (None if unreadable) and the number of the line after it
+        (0 if there is none)."""
         if not lines or lines[0].strip() != "---":
             self.report(rel, 1, "no front matter: start the entry with a '---' line")
             return {}, 0
@@ -251,13 +255,14 @@ class Checker:
             meta = yaml.safe_load("\n".join(lines[1:end])) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.report(
-                rel, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {exc}"
+                rel, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {problem}"
             )
-            return {}, end + 1
+            return None, end + 1
         if not isinstance(meta, dict):
             self.report(rel, 2, "front matter must be a YAML mapping (key: value lines)")
-            return {}, end + 1
+            return None, end + 1
         return meta, end + 1
 
     def _directives(self, text: str, rel: str) -> list:

@@ -76,8 +76,13 @@ def cmd_check(args) -> int:
 
 
 def _mkdocs(root: Path, words: list[str]) -> int:
+    """Become ``mkdocs WORDS`` in ``root`` (so signals reach it directly; on Windows, wait for it)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", *words]
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.chdir(root)
+        os.execve(sys.executable, command, env)
     try:
         return subprocess.call(command, cwd=root, env=env)
     except KeyboardInterrupt:

@@ -135,7 +135,7 @@ def execute(nb: Notebook, snippets_dir: Path, timeout: float = 120) -> nbformat.
             resources={"metadata": {"path": tmp}},
         )
         try:
-            env = {**os.environ, "PYTHONHASHSEED": "0"}
+            env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
             env.pop("MPLBACKEND", None)
             # The kernel's own stderr only says it is unencrypted on localhost: keep logs clean.
             client.execute(env=env, stderr=subprocess.DEVNULL)
