@@ -253,7 +253,7 @@ class Checker:
             return {}, 0
         try:
             meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2026-13-01
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.report(

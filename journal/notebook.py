@@ -85,7 +85,7 @@ def read(path: Path, rel: str | None = None) -> Notebook:
         )
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2026-13-01
         raise JournalError(f"front matter is not valid YAML: {exc}", Location(rel, 1)) from None
     if not isinstance(meta, dict):
         raise JournalError("front matter is not a YAML mapping", Location(rel, 1))

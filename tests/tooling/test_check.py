@@ -1,0 +1,353 @@
+"""``journal check``: the real journal passes it, and each rule fails a fixture journal that breaks
+it, at the right ``file:line``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from journal.check import Checker, Problem, check, find_root
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).with_name("fixture_site")
+JOURNAL = Path(sys.executable).with_name("journal")
+ENTRY = "posts/entries/first.md"
+
+
+@pytest.fixture
+def journal(tmp_path) -> Path:
+    root = tmp_path / "journal"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def lines(root: Path) -> list[str]:
+    return [str(p) for p in check(root)]
+
+
+def test_the_real_journal_passes_through_the_entry_point():
+    done = subprocess.run([str(JOURNAL), "check"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no problems" in done.stderr
+
+
+def test_the_fixture_passes(journal):
+    assert check(journal) == []
+
+
+def test_problems_exit_1_and_print_file_line_message(journal):
+    edit(journal, ENTRY, "categories:\n  - Foundations", "categories:\n  - Cooking")
+    done = subprocess.run(
+        [str(JOURNAL), "check", "--root", str(journal)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "posts/entries/first.md:5: unknown category 'Cooking' (known: Foundations, "
+        "Neural networks, Language models, Generative models, Production)"
+    ]
+    assert "1 problems" in done.stderr
+
+
+def test_the_root_is_found_from_a_subfolder(journal):
+    assert find_root(journal / "posts" / "entries") == journal.resolve()
+
+
+# -- front matter --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("title: First entry\n", "", "first.md:1: front matter has no title:"),
+        (
+            "date: 2026-11-01",
+            "date: 1st of November",
+            "first.md:3: date: '1st of November' is not a date",
+        ),
+        (
+            "date: 2026-11-01",
+            "date: 2026-13-01",
+            "first.md:1: front matter is not valid YAML: month must be in 1..12",
+        ),
+        ("slug: first", "slug: First Entry", "first.md:9: slug 'First Entry' must be lowercase"),
+        ("discussion_id: first\n", "", "first.md:1: front matter has no discussion_id:"),
+        ("curriculum: 0", "curriculum: zero", "first.md:11: curriculum: 'zero' must be"),
+        ("curriculum: 0", "curriculum: true", "first.md:11: curriculum: True must be"),
+        ("draft: false", "draft: maybe", "first.md:12: draft: 'maybe' must be true or false"),
+        (
+            "categories:\n  - Foundations",
+            "categories: []",
+            "first.md:5: categories: must be a list",
+        ),
+        ("tags:\n  - fixture", "tags: 3", "first.md:7: tags: must be a list of words"),
+        ("---\ntitle", "title", "first.md:1: no front matter"),
+        ("date: 2026-11-01", "date: [2026", "first.md:4: front matter is not valid YAML"),
+    ],
+)
+def test_front_matter_rules(journal, old, new, expected):
+    edit(journal, ENTRY, old, new)
+    found = lines(journal)
+    assert any(line.startswith(f"posts/entries/{expected}") for line in found), found
+
+
+@pytest.mark.parametrize("length, ok", [(49, False), (50, True), (160, True), (161, False)])
+def test_description_length_bounds(journal, length, ok):
+    desc = ("x" * (length - 1)) + "."
+    edit(
+        journal, ENTRY, "description: A fixture entry", f"description: {desc}\nold: A fixture entry"
+    )
+    found = lines(journal)
+    assert (found == []) is ok, found
+    if not ok:
+        assert found == [
+            f"posts/entries/first.md:4: description is {length} characters; write 50 to 160 "
+            "(search results and link previews cut longer ones)"
+        ]
+
+
+def test_a_published_entry_cannot_keep_the_draft_description(journal):
+    edit(
+        journal,
+        ENTRY,
+        "description: A fixture entry with two runs from two snippets, so a test can edit one and watch.",
+        'description: "Draft: a fixture entry with two runs, so a test can edit one and watch."',
+    )
+    assert lines(journal) == [
+        "posts/entries/first.md:4: description is still the draft placeholder"
+    ]
+
+
+def test_slugs_and_discussion_ids_are_unique(journal):
+    edit(journal, "posts/entries/unfinished.md", "slug: unfinished", "slug: first")
+    edit(
+        journal, "posts/entries/unfinished.md", "discussion_id: unfinished", "discussion_id: first"
+    )
+    found = lines(journal)
+    assert (
+        "posts/entries/unfinished.md:1: slug 'first' is already used by posts/entries/first.md"
+        in found
+    )
+    assert (
+        "posts/entries/unfinished.md:1: discussion_id 'first' is already used by "
+        "posts/entries/first.md" in found
+    )
+
+
+# -- directives ------------------------------------------------------------------------------------
+def test_a_missing_snippet_file_and_section(journal):
+    edit(journal, ENTRY, "::code alpha.py#square", "::code alpha.py#cube\n::code gamma.py")
+    found = lines(journal)
+    assert found[0].startswith(
+        "posts/entries/first.md:21: section 'cube' not found in snippets/alpha.py"
+    )
+    assert found[1].startswith("posts/entries/first.md:22: snippet snippets/gamma.py not found")
+    assert len(found) == 2
+
+
+def test_a_run_of_a_missing_function(journal):
+    edit(journal, ENTRY, "::run alpha alpha.py", "::run alpha alpha.py:explore")
+    assert lines(journal) == [
+        "posts/entries/first.md:23: alpha.py has no function explore() for run 'alpha'"
+    ]
+
+
+def test_a_figure_without_alt_text(journal):
+    edit(journal, ENTRY, ' alt="Three dots rising from left to right."', "")
+    found = lines(journal)
+    assert len(found) == 1 and found[0].startswith(
+        "posts/entries/first.md:30: figure has no alt text"
+    )
+
+
+def test_a_figure_above_the_excerpt_separator(journal):
+    edit(
+        journal,
+        ENTRY,
+        "Two runs, each from its own snippet.",
+        '::figure beta dots alt="Dots."\n\nTwo runs.',
+    )
+    assert lines(journal) == [
+        "posts/entries/first.md:17: figure above '<!-- more -->': the excerpt on the home page "
+        "cannot show it; move it below"
+    ]
+
+
+def test_no_excerpt_separator(journal):
+    edit(journal, ENTRY, "<!-- more -->\n", "")
+    assert lines(journal) == [
+        "posts/entries/first.md:13: no '<!-- more -->' line: put one after the opening paragraphs"
+    ]
+
+
+def test_every_bad_directive_is_reported_not_only_the_first(journal):
+    edit(journal, ENTRY, "::output beta", "::outptu beta\n::run 9 beta.py\n::output nobody")
+    found = lines(journal)
+    assert [line.split(": ", 1)[0] for line in found] == [
+        "posts/entries/first.md:28",
+        "posts/entries/first.md:29",
+    ]
+    assert "unknown directive ::outptu" in found[0]
+
+
+def test_an_undefined_run_name(journal):
+    edit(journal, ENTRY, "::output beta", "::output gamma")
+    found = lines(journal)
+    assert len(found) == 1 and found[0].startswith(
+        "posts/entries/first.md:28: no run named 'gamma'"
+    )
+
+
+# -- snippets and tests ----------------------------------------------------------------------------
+def test_an_orphan_snippet(journal):
+    (journal / "snippets" / "gamma.py").write_text('"""Unused."""\n')
+    (journal / "tests" / "gamma_check.py").write_text("import gamma\n")
+    assert lines(journal) == [
+        "snippets/gamma.py:1: orphan snippet: no entry embeds, runs or imports it (use it or delete it)"
+    ]
+
+
+def test_a_snippet_imported_by_a_run_snippet_is_not_an_orphan(journal):
+    (journal / "snippets" / "gamma.py").write_text('"""Helper."""\nK = 1\n')
+    edit(
+        journal,
+        "snippets/alpha.py",
+        '"""Alpha: a square, computed quickly."""\n',
+        '"""Alpha."""\n\nimport gamma  # noqa\n',
+    )
+    assert lines(journal) == []  # alpha's run exercises gamma, and a test reads that entry
+
+
+def test_an_untested_snippet(journal):
+    (journal / "snippets" / "gamma.py").write_text('"""Shown, never tested."""\nK = 1\n')
+    edit(journal, ENTRY, "::code alpha.py#square", "::code alpha.py#square\n::code gamma.py")
+    assert lines(journal) == [
+        "snippets/gamma.py:1: no test exercises this snippet: import it in a test under tests/ "
+        "or run it from an entry a test reads"
+    ]
+
+
+def test_a_quoted_value_no_test_names(journal):
+    edit(
+        journal,
+        ENTRY,
+        "beta says {{ beta.value }}.",
+        "beta says {{ beta.value }} and {{ beta.other }}.",
+    )
+    assert lines(journal) == [
+        'posts/entries/first.md:26: {{ beta.other }} is quoted but no test for this entry asserts "other" '
+        "(tests/values_check.py)"
+    ]
+
+
+def test_an_f_string_in_a_test_names_the_values_it_matches(journal):
+    edit(journal, ENTRY, "beta says {{ beta.value }}.", "beta says {{ beta.gd_10 }}.")
+    with open(journal / "tests" / "values_check.py", "a") as f:
+        f.write('\n\ndef test_steps():\n    for k in (10,):\n        assert f"gd_{k}"\n')
+    assert lines(journal) == []
+
+
+def test_values_quoted_by_an_entry_no_test_names(journal):
+    edit(journal, "tests/values_check.py", 'ENTRY = "posts/entries/first.md"', "")
+    found = lines(journal)
+    assert found[0].startswith(
+        "posts/entries/first.md:26: the prose quotes run values but no test in tests/ names first.md"
+    )
+
+
+# -- notebook entries ------------------------------------------------------------------------------
+FRONT = """---
+title: A notebook
+date: 2026-11-26
+description: A notebook entry in the fixture journal, for the checks that read notebooks.
+categories:
+  - Foundations
+slug: a-notebook
+discussion_id: a-notebook
+curriculum: 2
+draft: false
+---"""
+
+
+def write_notebook(root: Path, *cells) -> Path:
+    path = root / "posts" / "entries" / "a-notebook.ipynb"
+    nbformat.write(new_notebook(cells=list(cells)), str(path))
+    return path
+
+
+def test_a_good_notebook_passes(journal):
+    write_notebook(
+        journal,
+        new_raw_cell(FRONT),
+        new_markdown_cell("Intro.\n\n<!-- more -->"),
+        new_code_cell("# alt: a line\nplt.plot([1, 2])\nplt.show()"),
+    )
+    assert lines(journal) == []
+
+
+def test_notebook_front_matter_is_checked_at_its_line_in_the_file(journal):
+    path = write_notebook(
+        journal,
+        new_raw_cell(FRONT.replace("Foundations", "Cooking")),
+        new_markdown_cell("<!-- more -->"),
+    )
+    line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if '"categories:' in s)
+    assert lines(journal) == [
+        f"posts/entries/a-notebook.ipynb:{line}: unknown category 'Cooking' (known: Foundations, "
+        "Neural networks, Language models, Generative models, Production)"
+    ]
+
+
+def test_a_notebook_without_front_matter(journal):
+    write_notebook(journal, new_markdown_cell("# Hello"))
+    found = lines(journal)
+    assert len(found) == 1 and found[0].startswith(
+        "posts/entries/a-notebook.ipynb:1: the notebook has no front matter"
+    )
+
+
+def test_a_notebook_figure_without_alt_text(journal):
+    cell = new_code_cell("fig, ax = plt.subplots()")
+    cell.outputs = [new_output("display_data", data={"image/svg+xml": "<svg/>"})]
+    path = write_notebook(journal, new_raw_cell(FRONT), new_markdown_cell("<!-- more -->"), cell)
+    line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if "fig, ax" in s)
+    assert lines(journal) == [
+        f"posts/entries/a-notebook.ipynb:{line}: cell 2 draws a figure with no alt text: "
+        "add a line '# alt: what it shows'"
+    ]
+
+
+def test_a_notebook_without_excerpt_separator(journal):
+    write_notebook(journal, new_raw_cell(FRONT), new_markdown_cell("Just text."))
+    assert lines(journal) == [
+        "posts/entries/a-notebook.ipynb:1: no '<!-- more -->' in a Markdown cell: put one after "
+        "the opening text"
+    ]
+
+
+def test_snippets_a_notebook_imports_are_used(journal):
+    (journal / "snippets" / "gamma.py").write_text('"""Used by the notebook."""\nK = 1\n')
+    (journal / "tests" / "gamma_check.py").write_text("import gamma\n")
+    write_notebook(
+        journal,
+        new_raw_cell(FRONT),
+        new_markdown_cell("<!-- more -->"),
+        new_code_cell("%matplotlib inline\nfrom gamma import K"),
+    )
+    assert lines(journal) == []
+
+
+def test_problem_sorts_and_prints_as_file_line_message():
+    problems = sorted([Problem("b.md", 2, "y"), Problem("a.md", 10, "x"), Problem("a.md", 9, "z")])
+    assert [str(p) for p in problems] == ["a.md:9: z", "a.md:10: x", "b.md:2: y"]
+    assert Checker(FIXTURE).run() == []
