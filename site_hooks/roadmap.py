@@ -10,6 +10,7 @@ the table by hand.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +43,17 @@ def load_plan(path: Path = PLAN) -> list[dict]:
 def read_entries(pages: list[tuple[str, str]]) -> list[Entry]:
     """Front matter of the non-draft entries among `pages`: (path under docs_dir, Markdown).
 
-    Reading the Markdown MkDocs holds (not the file on disk) covers generated pages too, such as
-    an entry the engine makes from a notebook.
+    Reading the text MkDocs holds (not the file on disk) covers generated pages too, such as
+    an entry the engine makes from a notebook (its src_uri stays `*.ipynb`).
     """
     entries = []
     for src, text in sorted(pages):
-        if not (src.startswith(ENTRIES_DIR) and src.endswith(".md")):
+        if not (src.startswith(ENTRIES_DIR) and src.endswith((".md", ".ipynb"))):
             continue
+        if text.lstrip().startswith("{"):  # a notebook's JSON: front matter in its first cell
+            cells = json.loads(text).get("cells") or [{"source": ""}]
+            source = cells[0]["source"]
+            text = "".join(source) if isinstance(source, list) else source
         _, meta = get_data(text)
         if meta.get("draft"):
             continue

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site"))
 import sitebuild  # noqa: E402  (shared with tests/site: one build per session)
+import sitechecks  # noqa: E402, F401  (imported here so the browser tests find it)
 
 CHROMIUM = os.environ.get("JOURNAL_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [

@@ -117,10 +117,10 @@ def test_search_finds_an_entry_by_a_word_from_its_body(page, served, site):
     page.goto(served.url)
     search = page.locator("input.md-search__input")
     search.click()
-    search.fill(word)
+    search.press_sequentially(word, delay=20)  # typed as a reader types (fill() skips key events)
     link = page.locator(f"a[href*='/{slug}/']")
     result = page.locator(".md-search-result__item", has=link).first
-    result.wait_for(state="visible", timeout=10_000)
+    result.wait_for(state="visible", timeout=20_000)
     assert page.journal_errors == []
 
 

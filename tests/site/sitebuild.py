@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -21,7 +22,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -124,42 +125,61 @@ def built_site() -> BuiltSite:
     return BuiltSite(tmp / "site", cfg, read_site_url(cfg), log, snapshot)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves `site` under `prefix`; anything else gets 404.html with status 404."""
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves `site` under `prefix` as GitHub Pages does: index.html for folders, 404.html with
+    status 404 for anything missing, gzip for text when the client accepts it, max-age=600."""
 
     site: Path
     prefix: str
+    TEXT = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
+    TYPES = {
+        ".html": "text/html; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+        ".json": "application/json",
+        ".xml": "application/xml",
+        ".svg": "image/svg+xml",
+        ".txt": "text/plain; charset=utf-8",
+        ".png": "image/png",
+        ".gz": "application/gzip",
+    }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, directory=str(self.site), **kwargs)
+    def _resolve(self) -> tuple[int, Path]:
+        path = unquote(urlsplit(self.path).path)
+        if not path.startswith(self.prefix):
+            return 404, self.site / "404.html"
+        target = (self.site / path[len(self.prefix) :]).resolve()
+        if self.site.resolve() not in (target, *target.parents):
+            return 404, self.site / "404.html"
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            return 404, self.site / "404.html"
+        return 200, target
 
-    def translate_path(self, path):
-        clean = urlsplit(path).path
-        if clean.startswith(self.prefix):
-            clean = "/" + clean[len(self.prefix) :]
-        elif clean != self.prefix.rstrip("/"):
-            clean = "/__outside_the_site__"
-        return super().translate_path(clean)
+    def _respond(self, body_wanted: bool):
+        status, target = self._resolve()
+        data = target.read_bytes()
+        self.send_response(status)
+        self.send_header("Content-Type", self.TYPES.get(target.suffix, "application/octet-stream"))
+        self.send_header("Cache-Control", "max-age=600")
+        if target.suffix in self.TEXT and "gzip" in self.headers.get("Accept-Encoding", ""):
+            data = gzip.compress(data, mtime=0)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body_wanted:
+            self.wfile.write(data)
 
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir() and not (path / "index.html").exists() or not path.exists():
-            body = (self.site / "404.html").read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            import io
+    def do_GET(self):  # noqa: N802 - the http.server API
+        self._respond(True)
 
-            return io.BytesIO(body)
-        return super().send_head()
+    def do_HEAD(self):  # noqa: N802
+        self._respond(False)
 
     def log_message(self, *args):  # keep test output quiet
         pass
-
-
-_extensions = {".svg": "image/svg+xml", ".json": "application/json", ".xml": "application/xml"}
-_Handler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **_extensions}
 
 
 @dataclass

@@ -2,65 +2,38 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-import sitebuild
-from bs4 import BeautifulSoup
-from sitebuild import page_url
-
-# Attributes that make the browser fetch something (a request), and those that are only links.
-FETCHED = [
-    ("script", "src"),
-    ("link", "href"),
-    ("img", "src"),
-    ("iframe", "src"),
-    ("source", "src"),
-]
-LINKED = [("a", "href")]
+from sitechecks import FETCHED, broken_links, parse_site
 
 
 @pytest.fixture(scope="module")
 def parsed(site):
     """{published URL: BeautifulSoup} for every built HTML page."""
-    return {
-        page_url(site, p): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
-        for p in site.html_pages()
-    }
-
-
-def _ids(soup) -> set[str]:
-    return {el["id"] for el in soup.find_all(id=True)} | {
-        el["name"] for el in soup.find_all("a", attrs={"name": True})
-    }
+    return parse_site(site)
 
 
 def test_no_broken_internal_links(site, parsed):
     """Every internal href/src leads to a built file, and every #fragment to an id on it."""
-    broken = defaultdict(list)
-    checked = 0
-    for url, soup in parsed.items():
-        for tag, attr in FETCHED + LINKED:
-            for el in soup.find_all(tag, attrs={attr: True}):
-                if tag == "link" and "canonical" in (el.get("rel") or []):
-                    continue  # canonical URLs are absolute on the published host, checked in SEO
-                target = urljoin(url, el[attr])
-                parts = urlsplit(target)
-                if parts.scheme not in {"http", "https"} or not target.startswith(site.site_url):
-                    continue
-                checked += 1
-                local = sitebuild.local_path(site, unquote(parts.path))
-                if local is None or not local.is_file():
-                    broken[url].append(el[attr])
-                    continue
-                if parts.fragment and local.suffix == ".html":
-                    target_url = page_url(site, local)
-                    ids = _ids(parsed[target_url]) if target_url in parsed else set()
-                    if unquote(parts.fragment) not in ids:
-                        broken[url].append(el[attr])
-    assert checked > 0
+    checked, broken = broken_links(site, parsed)
+    assert checked > 100
     assert not broken, "broken links:\n" + "\n".join(f"{k}: {v}" for k, v in broken.items())
+
+
+def test_the_link_checker_finds_a_broken_link(site, parsed):
+    """The check above can fail: a page with a dead link and a dead anchor is caught."""
+    from bs4 import BeautifulSoup
+
+    home = site.site_url
+    bad = dict(parsed)
+    bad[home + "made-up/"] = BeautifulSoup(
+        '<a href="../no-such-page/">x</a><a href="../roadmap/#no-such-anchor">y</a>'
+        '<a href="../roadmap/">fine</a>',
+        "html.parser",
+    )
+    _, broken = broken_links(site, bad)
+    assert broken == {home + "made-up/": ["../no-such-page/", "../roadmap/#no-such-anchor"]}
 
 
 def test_no_third_party_requests_in_the_html(site, parsed):
