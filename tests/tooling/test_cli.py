@@ -206,3 +206,48 @@ def test_build_leaves_drafts_out(site, tmp_path):
     home = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="first/"' in home and "unfinished" not in home
     assert "journal: 2 runs: 2 executed, 0 cached, 0 failed" in done.stderr
+
+
+# -- house rules -----------------------------------------------------------------------------------
+def test_pre_commit_runs_ruff_and_journal_check_on_a_fresh_repository(site, tmp_path):
+    """The real .pre-commit-config.yaml in a new git repository holding the fixture journal:
+    badly formatted code and a broken entry fail the hooks; fixed, they pass."""
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    shutil.copy(ROOT / ".pre-commit-config.yaml", site)
+    shutil.copy(ROOT / "pyproject.toml", site)  # ruff's settings
+    (site / ".venv").symlink_to(ROOT / ".venv")
+    (site / ".gitignore").write_text(".venv\n")
+    (site / "snippets" / "alpha.py").write_text(
+        (site / "snippets" / "alpha.py").read_text().replace("return x * x", "return x*x")
+    )
+    (site / "posts/entries/first.md").write_text(
+        (site / "posts/entries/first.md").read_text().replace("Foundations", "Cooking")
+    )
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "."]):
+        subprocess.run(git + args, cwd=site, check=True, env=env)
+
+    def run():
+        return subprocess.run(
+            [str(pre_commit), "run", "--all-files"],
+            cwd=site,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+
+    assert subprocess.run([str(pre_commit), "validate-config"], cwd=site).returncode == 0
+    first = run()
+    assert first.returncode == 1
+    assert "files were modified by this hook" in first.stdout  # ruff format fixed alpha.py
+    assert "return x * x" in (site / "snippets" / "alpha.py").read_text()
+    assert "posts/entries/first.md:5: unknown category 'Cooking'" in first.stdout
+    (site / "posts/entries/first.md").write_text(
+        (site / "posts/entries/first.md").read_text().replace("Cooking", "Foundations")
+    )
+    subprocess.run(git + ["add", "."], cwd=site, check=True, env=env)
+    second = run()
+    assert second.returncode == 0, second.stdout
+    for hook in ("ruff check", "ruff format", "journal check"):
+        assert hook in second.stdout
