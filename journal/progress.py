@@ -37,9 +37,19 @@ class Reporter:
         self.total = 0
         self.done = 0
         self.lock = threading.Lock()
+        self.cached_labels: list[str] = []
 
     def start(self, total: int) -> None:
         self.total, self.done = total, 0
+
+    def cached(self, label: str) -> None:
+        """A run served from the cache: a line of its own in logs; in a terminal, all of them
+        on one line before the summary (the preview rebuilds often)."""
+        if self.live:
+            self.cached_labels.append(label.split(" (")[0])
+            return
+        self.stream.write(f"journal: cached  {label}\n")
+        self.stream.flush()
 
     def running(self, label: str) -> None:
         if self.live:
@@ -67,6 +77,10 @@ class Reporter:
         self.stream.flush()
 
     def summary(self, summary: Summary) -> None:
+        if self.live and self.cached_labels:
+            names = ", ".join(self.cached_labels)
+            self.stream.write(f"\r\033[Kjournal: cached: {names}"[:400] + "\n")
+        self.cached_labels = []
         self.stream.write(summary.line() + "\n")
         self.stream.flush()
 

@@ -107,8 +107,11 @@ class Journal:
         for key, users in todo.items():
             cached = self.cache.lookup(key, self.root)
             if cached is not None:
-                for path, run, _ in users:
+                for path, run, snippet in users:
                     outcome[(path, run.name)] = cached
+                    self.reporter.cached(
+                        f"{path}:{run.where.line} {run.name} ({self.rel(snippet)})"
+                    )
                 summary.cached += len(users)
             else:
                 pending.append((key, users))
