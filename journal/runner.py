@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -57,6 +58,31 @@ def _snippet_frame(frames: list[dict], snippets_dir: Path, root: Path) -> Locati
     return None
 
 
+_FAULT_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in (?P<function>\S+)', re.M)
+
+
+def _stack_at_timeout(proc: subprocess.Popen) -> list[dict]:
+    """Ask the worker where it is (SIGUSR1 makes it dump its stack), then stop its group.
+
+    Returns the frames outermost first, like a traceback."""
+    try:
+        proc.send_signal(signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, stderr = proc.communicate()
+    else:  # it ended on the signal; stop anything it started
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    frames = [
+        {"file": m["file"], "line": int(m["line"]), "function": m["function"]}
+        for m in _FAULT_FRAME.finditer(stderr.decode("utf-8", "replace"))
+    ]
+    return list(reversed(frames))  # faulthandler prints the most recent call first
+
+
 def _tail(text: str, lines: int = TRACEBACK_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
@@ -98,11 +124,13 @@ def execute(
         try:
             _, stderr = proc.communicate(timeout=spec.timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+            stack = _stack_at_timeout(proc)
             raise JournalError(
                 f"run {spec.name!r} ({rel}:{spec.function}) timed out after {spec.timeout:g} s",
                 spec.where,
+                snippet_where=_snippet_frame(stack, snippets_dir, root) or Location(rel, 1),
+                detail="where it was: "
+                + " <- ".join(f"{Path(f['file']).name}:{f['line']}" for f in reversed(stack)),
                 hint=f"make it faster, or give it more time: '::run {spec.name} ... timeout=SECONDS'",
             ) from None
     seconds = time.perf_counter() - started

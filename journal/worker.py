@@ -10,11 +10,13 @@ so a run sees only the snippet, its local modules and the locked libraries. What
 Printed output goes to this process's stdout, which the runner captures.
 """
 
+import faulthandler
 import importlib.util
 import json
 import math
 import os
 import random
+import signal
 import sys
 import traceback
 
@@ -87,6 +89,9 @@ def main(spec_path):
     with open(rc_file, "w") as f:
         f.writelines(f"{key}: {value}\n" for key, value in RC_PARAMS.items())
     os.environ["MATPLOTLIBRC"] = rc_file
+
+    # On a timeout the runner sends SIGUSR1 first: the stack then says where the run was.
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)
 
     random.seed(0)
     try:

@@ -100,6 +100,8 @@ def test_a_run_that_times_out_fails_and_is_stopped(site):
     site.entry("index.md", "# T\n\n::run s slow.py timeout=1\n")
     proc = site.build(ok=False)
     assert "posts/index.md:3: run 's' (snippets/slow.py:main) timed out after 1 s" in proc.stderr
+    assert "in snippets/slow.py:5" in proc.stderr  # where it was when time ran out
+    assert "slow.py:5 <- worker.py:" in proc.stderr
 
 
 def test_a_run_that_dies_fails_the_build(site):
