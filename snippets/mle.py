@@ -90,7 +90,9 @@ def main(seed=0):
     M, S = np.meshgrid(np.linspace(-0.5, 3.5, 120), np.linspace(0.6, 3.4, 120))  # (120, 120)
     L = gaussian_loglik(x, M, S)  # (120, 120)
     gaps = np.array([2.0, 1.0, 0.5, 0.25, 0.1, 0.03])  # contours this far below the maximum
-    ax.contour(M, S, L, levels=L.max() - gaps, cmap="viridis", linewidths=0.8)
+    ax.contour(
+        M, S, L, levels=L.max() - gaps, colors="tab:gray", linewidths=0.8, linestyles="solid"
+    )
     sig_path = np.exp(path[:, 1])
     ax.plot(path[:, 0], sig_path, ".-", color="tab:red", ms=3, lw=1, label="gradient ascent")
     ax.plot(mu_hat, np.sqrt(var_hat), "*", color="tab:blue", ms=12, label="closed form")
