@@ -78,10 +78,15 @@ def main(num_steps=12_000):
     gx, gy = np.meshgrid(np.linspace(-1.5, 1.5, 300), np.linspace(-0.5, 1.5, 300))  # (300, 300)
     F = rosenbrock(np.stack([gx, gy], axis=-1))  # (300, 300)
     ax.contour(gx, gy, F, levels=np.geomspace(0.01, 300, 14), colors="tab:gray", linewidths=0.5)
-    colors = ["tab:blue", "tab:orange", "tab:green"]
-    for (name, P), color in zip(paths.items(), colors, strict=True):
+    # GD and Adam follow the same valley floor: GD is a wide pale band under Adam, so both show
+    styles = [
+        dict(color="tab:blue", lw=3.5, alpha=0.45, solid_capstyle="round"),
+        dict(color="tab:orange", marker=".", ms=2, lw=0.9),
+        dict(color="tab:green", marker=".", ms=2, lw=0.9),
+    ]
+    for (name, P), style in zip(paths.items(), styles, strict=True):
         shown = P[np.unique(np.geomspace(1, num_steps + 1, 150).astype(int) - 1)]  # log-spaced
-        ax.plot(shown[:, 0], shown[:, 1], ".-", color=color, ms=2, lw=0.9, label=name)
+        ax.plot(shown[:, 0], shown[:, 1], label=name, **style)
     ax.plot(*x0, "ko", ms=4)
     ax.plot(*x_star, "k*", ms=8)
     ax.set_xlabel("x")
