@@ -30,8 +30,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from .. import notebook
-from ..directives import Figure, ParsedEntry
+from .. import deps, notebook
+from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError
 from ..progress import Reporter
 from ..project import Journal
@@ -89,9 +89,11 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
         self.notebook_pages: set[str] = set()
+        self.dirty = False
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
+        self.dirty = dirty
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
@@ -134,6 +136,28 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 self._fail(result)
         self._publish_figures(files, config)
         return files
+
+    def on_nav(self, nav, *, config, files):
+        if self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
+            self._mark_changed(files)
+        return nav
+
+    def _mark_changed(self, files: Files) -> None:
+        """``mkdocs serve --dirty`` rebuilds only pages whose source file is newer than their
+        output; an entry must also be rebuilt when a snippet it shows or runs (or a module that
+        one imports) was saved after the page was last written."""
+        for src_uri, entry in self.entries.items():
+            file = files.get_file_from_path(src_uri)
+            if file is None or not file.abs_dest_path or not os.path.isfile(file.abs_dest_path):
+                continue
+            built = os.path.getmtime(file.abs_dest_path)
+            sources = set()
+            for d in entry.directives:
+                path = self.journal.snippets_dir / getattr(d, "file", "")
+                if isinstance(d, Code | Run) and path.is_file():
+                    sources.update(deps.local_sources(path))
+            if any(os.path.getmtime(p) > built for p in sources):
+                file.is_modified = lambda: True
 
     def _notebooks(self, files: Files, config) -> set[str]:
         """Each ``*.ipynb`` among the entries becomes a Markdown page beside them (executed
