@@ -94,6 +94,10 @@ def cmd_preview(args) -> int:
     words = ["serve", "--dev-addr", f"{args.host}:{args.port}"]
     if args.open:
         words.append("--open")
+    if not args.full:
+        # Rebuild only the pages whose entry, or whose snippets, changed: the journal's adapter
+        # marks entries whose snippets were saved (mkdocs alone would miss them).
+        words.append("--dirty")
     return _mkdocs(root, words + list(args.mkdocs_args))
 
 
@@ -158,13 +162,21 @@ def parser() -> argparse.ArgumentParser:
         help="serve the journal with live reload (mkdocs serve)",
         description="Build the journal, drafts included, and serve it; saving an entry or a "
         "snippet re-runs only the runs that depend on it and reloads the page. Extra "
-        "arguments after -- go to mkdocs serve.",
+        "arguments after -- go to mkdocs serve (--full -- --strict stops on any warning, "
+        "as make preview does).",
     )
     pre.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
     pre.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     pre.add_argument("--open", action="store_true", help="open the page in a browser")
+    pre.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild the whole site on every save (slower; by default only the pages whose "
+        "entry or snippets changed are rebuilt, which may leave other pages' lists stale "
+        "until the next full build)",
+    )
     pre.add_argument("mkdocs_args", nargs="*", help=argparse.SUPPRESS)
     common(pre)
     pre.set_defaults(func=cmd_preview)
