@@ -3,13 +3,14 @@ snippet's own runs take (the part the journal's tooling adds; the issue's target
 
 It copies the journal (entries, snippets, hooks, theme overrides, mkdocs.yml) and a copy of its
 run cache into a temporary folder, starts ``journal preview`` there on a free port, and then, a
-few times: appends a comment to a snippet (a new hash, so its runs execute again), waits as the
-browser does (the page's livereload long-poll returns when the rebuild is visible), fetches the
+few times: adds a comment inside a section of a snippet that an entry shows and runs (a new
+hash, so its runs execute again, and a change the page must show), waits as the browser does (the page's livereload long-poll returns when the rebuild is visible), fetches the
 page, and reads the rebuild's summary line (the seconds spent executing runs) from the server's
 stderr.
 
     .venv/bin/python bench/preview_latency.py                      # the real journal
     .venv/bin/python bench/preview_latency.py --fixture            # the small fixture journal
+    .venv/bin/python bench/preview_latency.py --full                # every page rebuilt
     .venv/bin/python bench/preview_latency.py --snippet snippets/qr.py --repeat 7
 """
 
@@ -68,15 +69,24 @@ def prepare(fixture: bool, folder: Path) -> Path:
     return root
 
 
-def page_of(root: Path, snippet: str) -> str:
-    """The URL path of an entry that runs ``snippet`` (the blog serves entries at /SLUG/)."""
+def page_of(root: Path, snippet: str) -> tuple[str, str]:
+    """The URL path of an entry that runs ``snippet`` and shows one of its sections (the blog
+    serves entries at /SLUG/), and that section's name."""
     name = Path(snippet).name
     for entry in sorted((root / "posts" / "entries").glob("*.md")):
         text = entry.read_text(encoding="utf-8")
-        if re.search(rf"^::run \S+ {re.escape(name)}\b", text, re.M):
+        shown = re.search(rf"^::code {re.escape(name)}#([\w-]+)", text, re.M)
+        if shown and re.search(rf"^::run \S+ {re.escape(name)}\b", text, re.M):
             slug = re.search(r"^slug:\s*(\S+)", text, re.M)
-            return f"/{slug.group(1) if slug else entry.stem}/"
-    raise SystemExit(f"no entry runs {snippet}")
+            return f"/{slug.group(1) if slug else entry.stem}/", shown.group(1)
+    raise SystemExit(f"no entry both runs {snippet} and shows a section of it")
+
+
+def save(path: Path, section: str, mark: str) -> None:
+    """Add a comment line at the end of ``section`` (so the page must change) and save."""
+    end = f"# --8<-- [end:{section}]"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(end, f"# {mark}\n{end}", 1), encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -84,13 +94,16 @@ def main(argv=None) -> int:
     parser.add_argument("--fixture", action="store_true", help="use tests/tooling/fixture_site")
     parser.add_argument("--snippet", help="the snippet to save (default: one an entry runs)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--full", action="store_true", help="journal preview --full (rebuild every page)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="journal-bench-") as tmp:
         folder = Path(tmp)
         root = prepare(args.fixture, folder)
-        snippet = args.snippet or ("snippets/beta.py" if args.fixture else "snippets/softmax.py")
-        path = page_of(root, snippet)
+        snippet = args.snippet or ("snippets/alpha.py" if args.fixture else "snippets/softmax.py")
+        path, section = page_of(root, snippet)
         port = free_port()
         log = folder / "stderr.txt"
         env = {**os.environ, "JOURNAL_CACHE_DIR": str(folder / "cache"), "PYTHONUNBUFFERED": "1"}
@@ -98,7 +111,8 @@ def main(argv=None) -> int:
         journal = Path(sys.executable).with_name("journal")
         with open(log, "w") as err:
             proc = subprocess.Popen(
-                [str(journal), "preview", "--port", str(port), "--root", str(root)],
+                [str(journal), "preview", "--port", str(port), "--root", str(root)]
+                + (["--full"] if args.full else []),
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 env=env,
@@ -117,12 +131,14 @@ def main(argv=None) -> int:
                 page = get(base + prefix + path)
                 epoch, request = EPOCH.search(page).groups()
                 start = len(log.read_text())
-                with open(root / snippet, "a", encoding="utf-8") as f:
-                    f.write(f"\n# preview latency bench, save {i} at {time.time()}\n")
+                mark = f"preview latency bench, save {i} at {time.time()}"
+                save(root / snippet, section, mark)
                 saved = time.monotonic()
                 get(f"{base}/livereload/{epoch}/{request}")  # returns when the rebuild is visible
-                get(base + prefix + path)  # what the reloading browser fetches
+                page = get(base + prefix + path)  # what the reloading browser fetches
                 shown = time.monotonic()
+                if mark not in page:
+                    raise SystemExit(f"save {i}: the reloaded page does not show the change")
                 time.sleep(0.3)
                 found = list(SUMMARY.finditer(log.read_text()[start:]))
                 if not found:
@@ -143,6 +159,7 @@ def main(argv=None) -> int:
             proc.wait(timeout=15)
     print(
         f"preview latency minus the snippet's own runs ({'fixture' if args.fixture else 'journal'}, "
+        f"{'full' if args.full else 'changed pages'} rebuild, "
         f"{snippet}): median {statistics.median(results):.2f} s, "
         f"min {min(results):.2f} s, max {max(results):.2f} s over {len(results)} saves; "
         f"the MkDocs rebuild without the runs: median {statistics.median(builds):.2f} s"

@@ -1,5 +1,7 @@
-"""The live preview through a real server: ``journal preview -- --strict`` (what ``make preview``
-runs) on a free localhost port, serving a copy of tests/tooling/fixture_site.
+"""The live preview through a real server on a free localhost port, serving a copy of
+tests/tooling/fixture_site: ``journal preview`` (rebuilds only changed pages) and
+``journal preview --full -- --strict`` (every page, stopping on warnings: what ``make preview``
+runs).
 
 Saving a snippet re-runs only the run that depends on it (read from the reporter's lines on the
 server's stderr) and the page changes; editing the entry's prose re-runs nothing; a failing
@@ -95,8 +97,14 @@ class Preview:
         return time.monotonic(), start
 
 
-@pytest.fixture(scope="module")
-def preview(tmp_path_factory):
+MODES = {
+    "changed-pages": [],  # journal preview: rebuilds the pages whose entry or snippets changed
+    "full-strict": ["--full", "--", "--strict"],  # what make preview runs
+}
+
+
+@pytest.fixture(scope="module", params=list(MODES))
+def preview(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("preview") / "journal"
     shutil.copytree(FIXTURE, root)
     log = root.parent / "stderr.txt"
@@ -109,7 +117,8 @@ def preview(tmp_path_factory):
     env.pop("GITHUB_ACTIONS", None)
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [str(JOURNAL), "preview", "--port", str(port), "--root", str(root), "--", "--strict"],
+            [str(JOURNAL), "preview", "--port", str(port), "--root", str(root)]
+            + MODES[request.param],
             stdout=subprocess.DEVNULL,
             stderr=err,
             env=env,
