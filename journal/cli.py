@@ -52,7 +52,7 @@ def cmd_new(args) -> int:
     print(f"        its test        {files.test}")
     print()
     print("Preview it (drafts show only in the preview) and edit; the page follows your saves:")
-    print("    make preview          (or: journal preview)")
+    print("    .venv/bin/journal preview     (or: make preview, which rebuilds every page)")
     print("When it is ready: set draft: false, then")
     print(f"    journal check && .venv/bin/pytest {files.test}")
     return 0
