@@ -89,6 +89,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
         self.notebook_pages: set[str] = set()
+        self.scratch: Path | None = None  # notebook pages' folder when there is no cache
         self.dirty = False
 
     def on_startup(self, *, command, dirty):
@@ -168,7 +169,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         if not found:
             return pages
         cache_root = self.journal.cache.root
-        folder = cache_root / "notebooks" if cache_root else Path(tempfile.mkdtemp())
+        if cache_root is None and self.scratch is None:  # JOURNAL_CACHE=off: one folder per run
+            self.scratch = Path(tempfile.mkdtemp(prefix="journal-notebooks-"))
+        folder = cache_root / "notebooks" if cache_root else self.scratch
         store = notebook.NotebookCache(folder if cache_root else None)
         self.journal.reporter.start(len(found))
         for file in found:
