@@ -55,13 +55,17 @@ class Output:
 
 @dataclass(frozen=True)
 class Figure:
-    """``::figure NAME FIGURE alt="..." [caption="..."]``: one figure the run drew."""
+    """``::figure NAME FIGURE alt="..." [caption="..."] [colours=keep]``: one figure the run drew.
+
+    ``colours=keep`` marks a figure whose colours carry meaning (an image, a heat map): the site
+    must not invert it for the dark palette."""
 
     where: Location
     name: str
     figure: str
     alt: str
     caption: str
+    keep_colours: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,11 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
         return Output(where, positional[0])
     if kind == "figure":
         _expect(positional, 2, '::figure NAME FIGURE alt="what the figure shows"', where)
-        _refuse_unknown(options, {"alt", "caption"}, where)
+        _refuse_unknown(options, {"alt", "caption", "colours"}, where)
+        if options.get("colours", "keep") != "keep":
+            raise JournalError(
+                f"colours={options['colours']} is not known", where, hint="use colours=keep"
+            )
         alt = options.get("alt", "").strip()
         if not alt:
             raise JournalError(
@@ -150,7 +158,8 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
                 where,
                 hint='add alt="..." that says what the figure shows, for readers who cannot see it',
             )
-        return Figure(where, positional[0], positional[1], alt, options.get("caption", "").strip())
+        caption = options.get("caption", "").strip()
+        return Figure(where, positional[0], positional[1], alt, caption, "colours" in options)
     raise JournalError(f"unknown directive ::{kind}", where, hint=f"known directives: {KNOWN}")
 
 

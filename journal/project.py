@@ -227,7 +227,9 @@ class Journal:
                             hint=f'its figures: {names}; label one with plt.subplots(num="{d.figure}")',
                         )
                     width, height = render.svg_size(fig.svg)
-                    return render.figure_block(figure_url(fig.svg), d.alt, d.caption, width, height)
+                    return render.figure_block(
+                        figure_url(fig.svg), d.alt, d.caption, width, height, d.keep_colours
+                    )
             except JournalError as err:
                 return fail(err)
             raise AssertionError(d)

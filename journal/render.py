@@ -62,11 +62,14 @@ def svg_size(svg: str) -> tuple[int, int]:
     return size[0], size[1]
 
 
-def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> str:
-    """A figure that links to its own SVG, so a reader can open it full size."""
+def figure_block(
+    src: str, alt: str, caption: str, width: int, height: int, keep_colours: bool = False
+) -> str:
+    """A figure that links to its own SVG, so a reader can open it full size. A figure whose
+    colours carry meaning gets the class ``journal-figure--keep-colours``."""
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
-        f'\n<figure class="journal-figure"><a href="{html.escape(src)}" title="Open the figure full size">'
+        f'\n<figure class="journal-figure{" journal-figure--keep-colours" if keep_colours else ""}"><a href="{html.escape(src)}" title="Open the figure full size">'
         f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
         f'loading="lazy" decoding="async"></a>{cap}</figure>\n'
     )

@@ -53,6 +53,17 @@ def test_output_figures_and_values_are_placed(site):
         svg = (site.root / "site" / src).read_text()
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "<figcaption>A parabola.</figcaption>" in page
+    assert page.count('class="journal-figure"') == 2  # neither asks to keep its colours
+
+
+def test_a_figure_can_keep_its_colours_in_the_dark_palette(site):
+    site.snippet("plot.py", PLOTTING)
+    site.entry("index.md", '# T\n\n::run p plot.py\n\n::figure p 2 alt="Two bars" colours=keep\n')
+    site.build()
+    assert '<figure class="journal-figure journal-figure--keep-colours">' in site.page()
+    site.entry("index.md", '# T\n\n::run p plot.py\n\n::figure p 2 alt="Two bars" colours=invert\n')
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: colours=invert is not known" in proc.stderr
 
 
 def test_missing_alt_text_is_an_error(site):
