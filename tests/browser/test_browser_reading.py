@@ -141,13 +141,13 @@ def test_palette_toggle_changes_page_figures_and_comments_theme(page, served, si
 
     light = state()
     assert light["scheme"] == "default" and light["filter"] == "none" and light["giscus"] == "light"
-    page.locator("label.md-header__button[for^='__palette']:visible").click()
+    page.locator("button[data-journal-palette-index]:visible").click()
     page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
     dark = state()
     assert dark["bg"] != light["bg"]
     assert "invert" in dark["filter"], dark
     assert dark["giscus"] == "dark"
-    page.locator("label.md-header__button[for^='__palette']:visible").click()
+    page.locator("button[data-journal-palette-index]:visible").click()
     page.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
     assert state() == light
     assert page.journal_errors == []
@@ -213,3 +213,19 @@ def test_unknown_address_gets_the_404_page(page, served):
         "sticky",
         "fixed",
     }
+
+
+def test_palette_follows_the_system_first_and_then_the_readers_choice(browser, served):
+    ctx = browser.new_context(color_scheme="dark")
+    try:
+        page = ctx.new_page()
+        page.goto(served.url)
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        page.locator("button[data-journal-palette-index]:visible").click()
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+        page.goto(served.url + "roadmap/")  # the choice is remembered on the next page
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+        toggle = page.locator("button[data-journal-palette-index]:visible")
+        assert toggle.count() == 1 and toggle.get_attribute("aria-label") == "Switch to dark mode"
+    finally:
+        ctx.close()
