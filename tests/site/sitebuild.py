@@ -114,6 +114,19 @@ def build(dest: Path, config: Path | None = None, env: dict | None = None) -> st
     return proc.stderr
 
 
+def load_hook(name: str):
+    """A module of site_hooks/ by file name, imported under a private name (site_hooks/ is
+    never put on sys.path, so a hook can never shadow a library module)."""
+    import importlib.util
+
+    path = ROOT / "site_hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"journal_site_hooks_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
 @functools.cache
 def built_site() -> BuiltSite:
     """The site, built once per process into a temporary folder (removed at exit)."""

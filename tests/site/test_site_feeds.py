@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -12,8 +11,7 @@ import pytest
 import sitebuild
 from bs4 import BeautifulSoup
 
-sys.path.insert(0, str(sitebuild.ROOT / "site_hooks"))
-import feeds  # noqa: E402
+feeds = sitebuild.load_hook("feeds")
 
 
 def _titles(site) -> set[str]:

@@ -7,16 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 import sitebuild
 from bs4 import BeautifulSoup
 
-sys.path.insert(0, str(sitebuild.ROOT / "site_hooks"))
-import roadmap  # noqa: E402
-import structure  # noqa: E402
+roadmap = sitebuild.load_hook("roadmap")
+structure = sitebuild.load_hook("structure")
 
 
 def soup_of(path) -> BeautifulSoup:

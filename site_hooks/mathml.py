@@ -28,6 +28,9 @@ def to_mathml(tex: str, display: str) -> str:
     '<math xmlns="http://www.w3.org/1998/Math/MathML'
     """
     mathml = convert(tex, display=display)
+    unknown = re.search(r"<m[ion]>(\\[A-Za-z]+)", mathml)
+    if unknown:  # latex2mathml prints commands it does not know as text
+        raise ValueError(f"unsupported command {unknown.group(1)}")
     # Wrap the presentation in <semantics> with the TeX source as an annotation.
     start = mathml.index(">") + 1
     end = mathml.rindex("</math>")

@@ -1,0 +1,60 @@
+"""The small build hooks on their own: LaTeX to MathML and the lighter code markup."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+import markdown
+import sitebuild
+
+mathml = sitebuild.load_hook("mathml")
+code_weight = sitebuild.load_hook("code_weight")
+
+
+def arithmatex(md: str) -> str:
+    return markdown.markdown(
+        md,
+        extensions=["pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+
+
+def test_inline_and_display_math_become_mathml_with_the_tex_kept():
+    out = mathml.render_math(arithmatex("Let $x^2 < y$ hold.\n\n$$\n\\frac{a}{b}\n$$\n"))
+    assert "arithmatex" not in out
+    inline, block = re.findall(r"<math[^>]*>.*?</math>", out, flags=re.S)
+    assert 'display="inline"' in inline and "<msup><mi>x</mi><mn>2</mn></msup>" in inline
+    assert "<mo>&#x0003C;</mo>" in inline  # the escaped "<" reached latex2mathml as "<"
+    assert '<annotation encoding="application/x-tex">x^2 &lt; y</annotation>' in inline
+    assert 'display="block"' in block and "<mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi>" in block
+    assert out.count('class="journal-math"') == 2
+
+
+def test_tex_that_cannot_be_converted_is_reported_and_left_readable(caplog):
+    caplog.set_level(logging.WARNING, logger="mkdocs.hooks.journal_math")
+    for tex in ("x^", "\\unknowncmd{x}"):  # a syntax error; a command it does not know
+        src = arithmatex(f"Broken: ${tex}$.")
+        out = mathml.render_math(src, "entries/x.md")
+        assert out == src
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2 and all("entries/x.md" in m for m in messages), messages
+    assert "unsupported command \\unknowncmd" in messages[1]
+
+
+def test_unwrapping_code_tokens_keeps_the_text_and_the_coloured_tokens():
+    html_in = markdown.markdown(
+        "```python\ndef f(x, y=2):\n    return x ** y  # power\n```",
+        extensions=["pymdownx.highlight", "pymdownx.superfences"],
+    )
+    out = code_weight.unwrap_plain_tokens(html_in)
+
+    def text(h):
+        return html.unescape(re.sub(r"<[^>]+>", "", h))
+
+    assert text(out) == text(html_in)
+    assert out.count("<span") < html_in.count("<span") / 2
+    for kept in ('<span class="k">def</span>', '<span class="mi">2</span>', '<span class="c1">'):
+        assert kept in out
+    assert not re.search(r'<span class="(n|w|p|o)">', out)
