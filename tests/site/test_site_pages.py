@@ -81,7 +81,9 @@ def test_sitemap_lists_every_page_and_robots_points_to_it(site):
 def test_404_page_exists_and_leads_home(site):
     soup = soup_of(site.root / "404.html")
     assert "not found" in soup.get_text().lower()
-    assert soup.find("a", href=site.prefix) or soup.find("a", href=re.compile(r"^/"))
+    home = soup.find("a", string=re.compile("home page"))
+    assert home and home["href"] == site.prefix  # absolute path: 404.html answers any address
+    assert soup.find("a", href=site.prefix + "roadmap/")
     assert soup.find("meta", attrs={"name": "robots", "content": "noindex"})
 
 
