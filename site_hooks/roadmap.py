@@ -119,4 +119,6 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         if entry.curriculum is None:
             log.info("roadmap: %s has no `curriculum:` number in its front matter", entry.src_uri)
     page_dir = str(Path(page.file.src_uri).parent).replace(".", "")
-    return markdown.replace(MARKER, render(load_plan(), entries, page_dir))
+    table = render(load_plan(), entries, page_dir)
+    # md_in_html: the tables stay Markdown, inside a block the style sheet can size
+    return markdown.replace(MARKER, f'<div class="journal-roadmap" markdown>\n\n{table}\n\n</div>')
