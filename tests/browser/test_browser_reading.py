@@ -38,7 +38,12 @@ def test_home_lists_the_entries(page, served, site):
     page.goto(served.url)
     titles = [t.strip() for t in page.locator("article.md-post--excerpt h2").all_inner_texts()]
     newest = sorted(site.entries().values(), key=lambda m: str(m["date"]), reverse=True)[:10]
-    assert [fm["title"] for fm in newest] == titles
+    assert len(titles) == len(newest)
+    assert set(titles) == {fm["title"] for fm in newest}
+    dates = page.locator("article.md-post--excerpt time").evaluate_all(
+        "els => els.map(e => e.getAttribute('datetime'))"
+    )
+    assert dates == sorted(dates, reverse=True), "entries are not newest first"
     for fm in newest:
         link = page.get_by_role("link", name=fm["title"], exact=True).first
         assert link.is_visible()
