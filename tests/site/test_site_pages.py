@@ -53,6 +53,9 @@ def test_every_page_has_description_canonical_and_open_graph(site):
         assert meta(soup, "og:title"), where
         assert meta(soup, "og:description") == description, where
         assert meta(soup, "og:type") in {"article", "website"}, where
+        image = meta(soup, "og:image")
+        assert image == site.site_url + "assets/social-card.png", where
+        assert (site.root / "assets" / "social-card.png").is_file()
         assert soup.title and soup.title.string.strip(), where
         assert soup.html.get("lang") == "en", where
 
