@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page (median)")
     parser.add_argument("--preset", choices=["desktop"], help="Lighthouse preset (default mobile)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--page", action="append", help="audit only this path (e.g. 'x/'); repeatable"
+    )
     args = parser.parse_args(argv)
 
     cfg = sitebuild.config_file()
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         preset = args.preset or "mobile"
         print(f"lighthouse 12.2.3 ({preset}, median of {args.runs}):")
         print(f"  {'page':<42} perf  a11y  best   seo   LCP ms  TBT ms")
-        for rel in audit_pages(site):
+        for rel in args.page or audit_pages(site):
             scores = median_run(server.url + rel, args.runs, args.preset)
             results["lighthouse"]["/" + rel] = scores
             misses = [c for c in CATEGORIES if scores[c] < TARGETS[c]]
