@@ -52,13 +52,20 @@ def output_block(stdout: str) -> str:
     return "\n" + block + "</div>\n"
 
 
+# Figures are drawn small (3.5 x 2.5 in a panel, 8 pt text) and shown half as large again: a
+# vector figure stays sharp, and its text then reads at about body size. CSS caps it at the column.
+DISPLAY_SCALE = 1.5
+
+
 def svg_size(svg: str) -> tuple[int, int]:
-    """The width and height in CSS pixels that an SVG asks for (matplotlib writes points)."""
+    """The width and height in CSS pixels to show an SVG at: its own size (matplotlib writes
+    points) times DISPLAY_SCALE."""
     size = []
     for attr in ("width", "height"):
         m = re.search(rf'<svg[^>]*\s{attr}="([\d.]+)(pt|px)?"', svg)
         value = float(m.group(1)) if m else 300.0
-        size.append(round(value * 4 / 3) if m and m.group(2) == "pt" else round(value))
+        css_px = value * 4 / 3 if m and m.group(2) == "pt" else value
+        size.append(round(css_px * DISPLAY_SCALE))
     return size[0], size[1]
 
 
