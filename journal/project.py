@@ -146,7 +146,7 @@ class Journal:
         started = time.perf_counter()
         try:
             result = runner.execute(spec, scratch, self.root, self.snippets_dir, IGNORED)
-            opened = [p for p in result.pop("opened") if not self._is_source(p)]
+            opened = self._data_files(result.pop("opened"))
             self.cache.store(key, self.root, opened, scratch, result)
             stdout = (scratch / "stdout.txt").read_text(encoding="utf-8", errors="replace")
             figures = [render_figure(scratch, fig) for fig in result["figures"]]
@@ -159,10 +159,22 @@ class Journal:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _is_source(self, rel: str) -> bool:
-        """Python sources in the snippets folder are already in the static key."""
-        path = self.root / rel
-        return path.suffix in {".py", ".pyc"} and path.resolve().is_relative_to(self.snippets_dir)
+    def _data_files(self, opened: list[str]) -> list[str]:
+        """What a run read, as files whose content joins its cache key.
+
+        Compiled modules stand for their source: a module imported in a way the static scan
+        cannot see (``importlib.import_module(name)``) is still a dependency, and a rewritten
+        ``__pycache__`` never is."""
+        files = set()
+        for rel in opened:
+            path = Path(rel)
+            if path.suffix == ".pyc" and path.parent.name == "__pycache__":
+                source = path.parent.parent / (path.name.split(".")[0] + ".py")
+                if (self.root / source).is_file():
+                    files.add(source.as_posix())
+            else:
+                files.add(rel)
+        return sorted(files)
 
     def results_for(self, path: Path) -> dict[str, RunResult]:
         """The results of every run of one entry; raises the first error (for tests and tools)."""

@@ -202,3 +202,21 @@ def test_execution_off_builds_the_pages_without_running(site):
     page = site.page()
     assert "A=… B=… C=…" in page
     assert not (site.root / ".cache").exists()
+
+
+def test_a_module_imported_dynamically_is_a_dependency_too(site):
+    """The static scan cannot see importlib.import_module(name); what the run opened can."""
+    site.snippet("plugin_mod.py", "FACTOR = 3\n")
+    site.counted_snippet(
+        "dyn.py",
+        "    import importlib\n    name = 'plugin' + '_mod'\n"
+        "    return {'v': importlib.import_module(name).FACTOR}",
+    )
+    site.entry("index.md", "# T\n\n::run d dyn.py\n\nv={{ d.v }}\n")
+    site.build()
+    site.build()
+    assert site.executions() == ["dyn"]
+    site.snippet("plugin_mod.py", "FACTOR = 4\n")
+    site.build()
+    assert site.executions() == ["dyn", "dyn"]
+    assert "v=4" in site.page()
