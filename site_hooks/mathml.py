@@ -21,13 +21,74 @@ INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 
 
+# Function names latex2mathml writes as <mi> with nothing after them, so "\log n" read "logn".
+# (\det, \max, \Pr ... come out as <mo>, which the browser already spaces as operators.)
+FUNCTIONS = (
+    "arccos arcsin arctan arg cos cosh cot coth csc deg dim exp hom ker lg ln log sec sin sinh "
+    "tan tanh"
+).split()
+FUNCTION = re.compile("<mi>(?:" + "|".join(FUNCTIONS) + ")</mi>")
+TAG = re.compile(r"<(/?)([a-z]+)[^>]*?(/?)>")
+SCRIPTS = ("<msub>", "<msup>", "<msubsup>")
+# TeX's spacing: a thin space between a function and its argument, none before a bracket, and a
+# thin space before the function's name after a symbol or a number ("2 \log n", "\sin x \cos x").
+APPLY = "<mo>&#x2061;</mo>"  # U+2061 FUNCTION APPLICATION: "log of n" to a screen reader
+THIN = '<mspace width="0.1667em"></mspace>'
+AFTER_ORDINARY = ("</mi>", "</mn>", "</msub>", "</msup>", "</msubsup>", "&#x00029;</mo>")
+OPENING = re.compile(r'<mo(?: stretchy="false")?>(?:\(|\[|\{|&#x00028;|&#x0005B;|&#x0007B;)</mo>')
+
+# TeX sets "/" as an ordinary symbol (1/27); the browser's operator table spaces it like a "+".
+SLASH = "<mo>&#x0002F;</mo>"
+SLASH_ORDINARY = '<mo lspace="0em" rspace="0em">&#x0002F;</mo>'
+
+
+def _element_end(mathml: str, start: int) -> int:
+    """Index just past the element that opens at `start` (its matching close tag)."""
+    depth = 0
+    for tag in TAG.finditer(mathml, start):
+        closing, self_closing = tag.group(1), tag.group(3)
+        if self_closing:
+            continue
+        depth += -1 if closing else 1
+        if depth == 0:
+            return tag.end()
+    return len(mathml)
+
+
+def space_functions(mathml: str) -> str:
+    """Function application after log, tanh, ... and thin spaces around them as TeX sets them.
+
+    >>> space_functions("<mrow><mi>log</mi><mi>n</mi></mrow>")
+    '<mrow><mi>log</mi><mo>&#x2061;</mo><mspace width="0.1667em"></mspace><mi>n</mi></mrow>'
+    """
+    out, last = [], 0
+    for match in FUNCTION.finditer(mathml):
+        if match.start() < last:
+            continue
+        begin, end = match.start(), match.end()
+        for script in SCRIPTS:  # \tanh^2 a: the space goes after the whole superscript
+            if mathml.startswith(script, begin - len(script)):
+                begin -= len(script)
+                end = _element_end(mathml, begin)
+                break
+        before = THIN if mathml[last:begin].endswith(AFTER_ORDINARY) else ""
+        rest = mathml[end:]
+        out.append(mathml[last:begin] + before + mathml[begin:end])
+        if not rest.startswith("</"):  # something follows in this row (not "$\tanh$")
+            out.append(APPLY if OPENING.match(rest) else APPLY + THIN)
+        last = end
+    out.append(mathml[last:])
+    return "".join(out)
+
+
 def to_mathml(tex: str, display: str) -> str:
     """MathML for one TeX formula; `display` is "inline" or "block".
 
-    >>> to_mathml("x^2", "inline")[:46]
+    >>> to_mathml("x^2", "inline")[:47]
     '<math xmlns="http://www.w3.org/1998/Math/MathML'
     """
-    mathml = convert(tex, display=display)
+    mathml = convert(tex, display=display).replace("<mi>\\arg</mi>", "<mi>arg</mi>")
+    mathml = space_functions(mathml).replace(SLASH, SLASH_ORDINARY)
     unknown = re.search(r"<m[ion]>(\\[A-Za-z]+)", mathml)
     if unknown:  # latex2mathml prints commands it does not know as text
         raise ValueError(f"unsupported command {unknown.group(1)}")

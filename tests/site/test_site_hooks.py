@@ -32,6 +32,38 @@ def test_inline_and_display_math_become_mathml_with_the_tex_kept():
     assert out.count('class="journal-math"') == 2
 
 
+def test_function_names_are_spaced_from_their_arguments_as_tex_does():
+    def body(tex):
+        out = mathml.to_mathml(tex, "inline")
+        return out[out.index("<semantics>") + 11 : out.index("<annotation")]
+
+    apply, thin = "<mo>&#x2061;</mo>", '<mspace width="0.1667em"></mspace>'
+    # latex2mathml alone writes <mi>log</mi><mi>n</mi>: the browser draws "logn".
+    assert body("\\log n") == f"<mrow><mi>log</mi>{apply}{thin}<mi>n</mi></mrow>"
+    assert body("\\tanh a") == f"<mrow><mi>tanh</mi>{apply}{thin}<mi>a</mi></mrow>"
+    assert body("\\log 27") == f"<mrow><mi>log</mi>{apply}{thin}<mn>27</mn></mrow>"
+    # No space before a bracket; after a sub/superscript, not inside it; none with nothing after.
+    assert body("\\ln(x)").startswith(f"<mrow><mi>ln</mi>{apply}<mo stretchy")
+    assert body("\\tanh^2 a") == (
+        f"<mrow><msup><mi>tanh</mi><mn>2</mn></msup>{apply}{thin}<mi>a</mi></mrow>"
+    )
+    assert (
+        body("1 - \\tanh^2")
+        == "<mrow><mn>1</mn><mo>&#x02212;</mo><msup><mi>tanh</mi><mn>2</mn></msup></mrow>"
+    )
+    # A thin space before the name after a symbol, as between two products of functions.
+    assert body("\\sin x \\cos x").count(thin) == 3
+    # \\arg, which latex2mathml leaves as raw TeX, becomes a function name too.
+    assert body("\\arg z") == f"<mrow><mi>arg</mi>{apply}{thin}<mi>z</mi></mrow>"
+    # A slash is unspaced, as in TeX: 1/27, not 1 / 27.
+    assert (
+        body("1/27")
+        == '<mrow><mn>1</mn><mo lspace="0em" rspace="0em">&#x0002F;</mo><mn>27</mn></mrow>'
+    )
+    # Operators latex2mathml writes as <mo> (spaced by the browser) are left alone.
+    assert apply not in body("\\max_i x_i") and apply not in body("\\det A")
+
+
 def test_tex_that_cannot_be_converted_is_reported_and_left_readable(caplog):
     caplog.set_level(logging.WARNING, logger="mkdocs.hooks.journal_math")
     for tex in ("x^", "\\unknowncmd{x}"):  # a syntax error; a command it does not know
