@@ -133,7 +133,7 @@ def test_palette_toggle_changes_page_figures_and_comments_theme(page, served, si
     fm = entries_with(site, "figure.journal-figure")[0]
     page.goto(entry_url(served, fm))
     body = page.locator("body")
-    img = page.locator("figure.journal-figure img").first
+    img = page.locator("figure.journal-figure:not(.journal-figure--keep-colours) img").first
     container = page.locator(".giscus-container")
 
     def state():
