@@ -8,9 +8,10 @@ of their own (never base64 inside the page), and every code cell that draws one 
 shows in a comment line ``# alt: ...`` (one per figure, in order).
 
 Execution uses nbclient with the project's Python kernel in a temporary working directory, the
-snippets folder on ``sys.path``, seeds 0, SVG figures with a fixed hash salt and no date (so the
-same code gives byte-identical figures). The executed notebook is cached under a key made of the
-code cells, the snippet modules they import and the journal's environment key.
+snippets folder on ``sys.path``, seeds 0, SVG figures on a transparent background (as the worker
+saves them, so the dark palette can invert them) with a fixed hash salt and no date (so the same
+code gives byte-identical figures). The executed notebook is cached under a key made of the code
+cells, the snippet modules they import and the journal's environment key.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ sys.path.insert(0, {snippets!r})
 import matplotlib
 import numpy
 matplotlib.rcParams["svg.hashsalt"] = "journal"
+matplotlib.rcParams["axes.facecolor"] = "none"
 from matplotlib_inline.backend_inline import set_matplotlib_formats
-set_matplotlib_formats("svg", metadata={{"Date": None}})
+set_matplotlib_formats("svg", metadata={{"Date": None}}, facecolor="none", edgecolor="none")
 random.seed(0)
 numpy.random.seed(0)
 """

@@ -77,6 +77,8 @@
         var big = dialog.querySelector("img");
         big.src = img.currentSrc || img.src;
         big.alt = img.alt;
+        var keep = link.closest(".journal-figure--keep-colours") !== null;
+        dialog.classList.toggle("journal-zoom--keep-colours", keep);
         dialog.showModal();
       });
     });

@@ -28,3 +28,40 @@ def test_the_copy_button_of_run_output_sits_in_the_label_row_not_on_the_text(pag
             assert all(gap >= 0 for gap in gaps), (fm["slug"], width, gaps)
             checked += len(gaps)
     assert checked > 0
+
+
+def test_dark_palette_inverts_plots_but_not_images_and_heat_maps(browser, served, site):
+    entries = entries_with(site, "figure.journal-figure--keep-colours")
+    assert entries, "no figure is marked colours=keep"
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = ctx.new_page()
+    try:
+        for fm in entries:
+            page.goto(entry_url(served, fm))
+            assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+            figures = page.evaluate(
+                """() => [...document.querySelectorAll('figure.journal-figure img')].map(i => [
+                    i.closest('figure').classList.contains('journal-figure--keep-colours'),
+                    getComputedStyle(i).filter, getComputedStyle(i).backgroundColor])"""
+            )
+            for keep, filt, bg in figures:
+                if keep:  # shown as drawn, on a near-white card
+                    assert filt == "none", (fm["slug"], filt)
+                    rgb = [int(v) for v in bg[bg.index("(") + 1 : bg.index(")")].split(",")[:3]]
+                    assert min(rgb) >= 230, (fm["slug"], bg)
+                else:
+                    assert "invert" in filt, (fm["slug"], filt)
+            # Enlarged, the figure keeps its colours too.
+            page.locator("figure.journal-figure--keep-colours a").first.click()
+            big = page.locator("dialog#journal-zoom img")
+            assert big.evaluate("i => getComputedStyle(i).filter") == "none"
+            page.keyboard.press("Escape")
+        # A plot enlarged after an image is inverted again.
+        plain = page.locator("figure.journal-figure:not(.journal-figure--keep-colours) a")
+        if plain.count():
+            plain.first.click()
+            assert "invert" in page.locator("dialog#journal-zoom img").evaluate(
+                "i => getComputedStyle(i).filter"
+            )
+    finally:
+        ctx.close()
