@@ -65,3 +65,34 @@ def test_dark_palette_inverts_plots_but_not_images_and_heat_maps(browser, served
             )
     finally:
         ctx.close()
+
+
+COLUMNS = """() => {
+    const code = document.querySelector('.highlight pre > code');
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(100);
+    code.appendChild(probe);
+    const char = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    const style = getComputedStyle(code);
+    const inner = code.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const prose = document.querySelector('.md-content__inner > p').getBoundingClientRect().width;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    return [Math.floor(inner / char), prose / rem,
+            document.documentElement.scrollWidth - document.documentElement.clientWidth];
+}"""
+
+
+def test_code_shows_its_written_width_on_a_desktop_and_prose_keeps_its_measure(page, served, site):
+    fm = entries_with(site, ".highlight pre > code")[0]
+    columns = {}
+    for width in (1440, 1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(entry_url(served, fm))
+        columns[width], prose_rem, overflow = page.evaluate(COLUMNS)
+        assert prose_rem <= 36.01, (width, prose_rem)  # about 90 characters a line
+        assert overflow == 0, (width, overflow)  # the page itself never scrolls sideways
+    # Snippets are written to 100 columns (plus up to 4 for the line number).
+    assert columns[1440] >= 104, columns
+    assert columns[1280] >= 90, columns
+    assert 38 <= columns[390] < 60, columns  # a phone scrolls long lines inside the block
