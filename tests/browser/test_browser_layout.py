@@ -96,3 +96,41 @@ def test_code_shows_its_written_width_on_a_desktop_and_prose_keeps_its_measure(p
     assert columns[1440] >= 104, columns
     assert columns[1280] >= 90, columns
     assert 38 <= columns[390] < 60, columns  # a phone scrolls long lines inside the block
+
+
+FIGURES = """() => [...document.querySelectorAll('figure.journal-figure img')].map(img => {
+    const box = img.getBoundingClientRect();
+    const column = img.closest('.md-content__inner').getBoundingClientRect();
+    const s = getComputedStyle(img);
+    const w = box.width - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    const h = box.height - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+    return {attrs: [Number(img.getAttribute('width')), Number(img.getAttribute('height'))],
+            fits: box.left >= column.left - 0.5 && box.right <= column.right + 0.5,
+            ratio: (w / h) / (img.naturalWidth / img.naturalHeight), width: box.width};
+})"""
+
+
+def test_figures_fit_a_phone_in_both_palettes_undistorted(browser, served, site):
+    entries = entries_with(site, "figure.journal-figure")
+    checked = 0
+    for scheme in ("light", "dark"):
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+        page = ctx.new_page()
+        try:
+            for fm in entries:
+                page.goto(entry_url(served, fm))
+                page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+                page.wait_for_function("[...document.images].every(i => i.complete)")
+                for i, fig in enumerate(page.evaluate(FIGURES)):
+                    where = (scheme, fm["slug"], i, fig)
+                    # Width and height attributes reserve the space before the SVG arrives.
+                    assert fig["attrs"][0] > 0 and fig["attrs"][1] > 0, where
+                    assert fig["fits"] and fig["width"] < 390, where
+                    assert abs(fig["ratio"] - 1) < 0.01, where
+                    checked += 1
+                assert page.evaluate(
+                    "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+                ), (scheme, fm["slug"])
+        finally:
+            ctx.close()
+    assert checked >= 2 * len(entries)
