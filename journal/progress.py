@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -17,7 +17,6 @@ class Summary:
     cached: int = 0
     failed: int = 0
     seconds: float = 0.0
-    executed_names: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         total = self.executed + self.cached + self.failed
@@ -89,4 +88,17 @@ class Silent(Reporter):
     """Reports nothing (for the tests' own use of the engine)."""
 
     def __init__(self):
-        super().__init__(stream=open(os.devnull, "w"), live=False, github=False)
+        super().__init__(stream=_Discard(), live=False, github=False)
+
+
+class _Discard:
+    """A stream that drops what is written to it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False

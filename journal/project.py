@@ -42,7 +42,6 @@ class Journal:
         self.execute = execute
         self.jobs = jobs or os.cpu_count() or 1
         self.reporter = reporter or Silent()
-        self.last_summary = Summary()
         self._environment_key = self._environment_hash()
 
     # -- keys -----------------------------------------------------------------------------------
@@ -129,9 +128,7 @@ class Journal:
                     else:
                         summary.executed += 1
                         summary.cached += len(users) - 1
-                        summary.executed_names.append(f"{users[0][0]}:{users[0][1].name}")
         summary.seconds = time.perf_counter() - started
-        self.last_summary = summary
         if outcome:
             self.reporter.summary(summary)
         return outcome
