@@ -44,3 +44,27 @@ def entry_runs(journal, all_runs):
         return results
 
     return get
+
+
+def _sitebuild():
+    """tests/site/sitebuild.py: builds the real journal once per session and serves it."""
+    sys.path.insert(0, str(ROOT / "tests" / "site"))
+    import sitebuild
+
+    return sitebuild
+
+
+@pytest.fixture(scope="session")
+def site():
+    """The journal as `mkdocs build --strict` makes it (built once per session; tests/engine
+    has its own `site`, a small fixture journal)."""
+    return _sitebuild().built_site()
+
+
+@pytest.fixture(scope="session")
+def served(site):
+    """The built site on http://127.0.0.1:<port>/<site_url path>/, for tests/site and
+    tests/browser alike."""
+    server = _sitebuild().serve(site)
+    yield server
+    server.close()

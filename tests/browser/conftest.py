@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site"))
-import sitebuild  # noqa: E402  (shared with tests/site: one build per session)
 import sitechecks  # noqa: E402, F401  (imported here so the browser tests find it)
 
 CHROMIUM = os.environ.get("JOURNAL_CHROMIUM", "/usr/bin/chromium")
@@ -50,18 +49,6 @@ def browser():
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="session")
-def site():
-    return sitebuild.built_site()
-
-
-@pytest.fixture(scope="session")
-def served(site):
-    server = sitebuild.serve(site)
-    yield server
-    server.close()
 
 
 @pytest.fixture
