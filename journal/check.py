@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import deps, directives, notebook, snippets
+from . import corrections, deps, directives, notebook, snippets
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location
 
@@ -179,6 +179,10 @@ class Checker:
             isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
         ):
             self.report(rel, line_of("tags"), "tags: must be a list of words")
+        try:
+            corrections.read(meta)
+        except corrections.CorrectionError as err:
+            self.report(rel, line_of(corrections.KEY, err.index), str(err))
 
     def check_unique(self, key: str) -> None:
         seen: dict[str, str] = {}
@@ -202,11 +206,20 @@ class Checker:
         info = EntryInfo(rel, meta)
         self.entries.append(info)
 
-        def line_of(key):
+        def line_of(key, item=None):
+            """The line of `key:` (or of its item-th list item, counted from 0)."""
             if key is None:
                 return 1
             for i, line in enumerate(lines[1:end], start=2):
                 if re.match(rf"^{re.escape(key)}\s*:", line):
+                    items = []
+                    for j, sub in enumerate(lines[i : end - 1], start=i + 1):
+                        if re.match(r"^[^\s-]", sub):  # the next key: the list has ended
+                            break
+                        if re.match(r"^\s*-\s", sub):
+                            items.append(j)
+                    if item is not None and item < len(items):
+                        return items[item]
                     return i
             return 1
 
@@ -348,7 +361,7 @@ class Checker:
         self.entries.append(info)
         raw_lines = raw.splitlines()
 
-        def line_of(key):
+        def line_of(key, item=None):
             if key is not None:
                 for i, line in enumerate(raw_lines, 1):
                     if f'"{key}:' in line:

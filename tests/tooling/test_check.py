@@ -101,6 +101,42 @@ def test_front_matter_rules(journal, old, new, expected):
     assert any(line.startswith(f"posts/entries/{expected}") for line in found), found
 
 
+GOOD_NOTE = "The distances are now exact values, not estimates."
+
+
+@pytest.mark.parametrize(
+    "block, expected",
+    [
+        (f"corrections:\n  - date: 2026-12-01\n    note: {GOOD_NOTE}\n", None),
+        (
+            f"corrections:\n  - date: 2026-12-01\n    note: {GOOD_NOTE}\n"
+            "  - date: 1 December\n    note: a later note that says what changed\n",
+            "first.md:16: corrections: item 2 date '1 December' is not a date",
+        ),
+        (
+            f"corrections:\n  - date: 2026-10-01\n    note: {GOOD_NOTE}\n",
+            "first.md:14: corrections: item 1 is dated 2026-10-01, before the entry itself",
+        ),
+        (
+            "corrections:\n  - date: 2026-12-01\n    note: fixed\n",
+            "first.md:14: corrections: item 1 note must say what changed",
+        ),
+        (
+            f"corrections:\n- date: 2026-12-01\n  text: {GOOD_NOTE}\n",
+            "first.md:14: corrections: item 1 must have exactly a date: and a note:",
+        ),
+        ("corrections: fixed on 2026-12-01\n", "first.md:13: corrections: must be a list"),
+    ],
+)
+def test_correction_notes_are_checked_at_their_item(journal, block, expected):
+    edit(journal, ENTRY, "draft: false\n", "draft: false\n" + block)
+    found = lines(journal)
+    if expected is None:
+        assert found == []
+    else:
+        assert any(line.startswith(f"posts/entries/{expected}") for line in found), found
+
+
 @pytest.mark.parametrize("length, ok", [(49, False), (50, True), (160, True), (161, False)])
 def test_description_length_bounds(journal, length, ok):
     desc = ("x" * (length - 1)) + "."
