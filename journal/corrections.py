@@ -54,9 +54,7 @@ def read(meta: dict) -> list[Correction]:
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or set(item) != {"date", "note"}:
-            raise CorrectionError(
-                f"{KEY}: item {i + 1} must have exactly a date: and a note:", i
-            )
+            raise CorrectionError(f"{KEY}: item {i + 1} must have exactly a date: and a note:", i)
         day = _day(item["date"])
         if day is None:
             raise CorrectionError(
