@@ -145,7 +145,7 @@ class Journal:
             result = runner.execute(spec, scratch, self.root, self.snippets_dir, IGNORED)
             opened = self._data_files(result.pop("opened"))
             self.cache.store(key, self.root, opened, scratch, result)
-            stdout = (scratch / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+            stdout = (scratch / "stdout.txt").read_bytes().decode("utf-8", errors="replace")
             figures = [render_figure(scratch, fig) for fig in result["figures"]]
             values = {k: decode_value(v) for k, v in result["values"].items()}
             self.reporter.finished(label, "executed", time.perf_counter() - started)

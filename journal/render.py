@@ -1,6 +1,13 @@
 """Turn code excerpts, run results and errors into the Markdown and HTML a page shows.
 
 Everything a snippet printed is HTML-escaped: a snippet that prints ``<script>`` shows text.
+It is also made printable (``printable``): terminal escapes (colours, a progress bar's carriage
+returns) are applied as a terminal would, and other control characters are shown as symbols
+(NUL as ␀), because HTML forbids them and XML (the feeds) cannot carry them at all.
+
+Every block starts and ends on a line of its own (``<div ...>`` alone on its first line): Python-
+Markdown then always takes it as raw HTML, even after prose whose ``<`` (as in ``$i<j$``) its
+HTML scanner mistook for a tag, which otherwise wraps the block in a ``<p>`` (invalid HTML).
 """
 
 from __future__ import annotations
@@ -13,6 +20,44 @@ from .snippets import Excerpt
 
 MAX_OUTPUT_LINES = 200
 MAX_OUTPUT_CHARS = 20_000
+
+
+# Terminal escapes: CSI (colours, cursor moves: ESC [ ... final), OSC (titles, links: ESC ] ... BEL
+# or ESC backslash), and the two-character ones (ESC 7, ESC c ...). ECMA-48, sections 5.4 and 5.6.
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]?")
+# What HTML forbids in text (XML 1.0 all of it but DEL and C1), tab and newline aside: C0
+# controls, DEL, C1 controls, and the noncharacters U+FFFE and U+FFFF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _visible(m: re.Match) -> str:
+    code = ord(m.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␀ ␇ ␛ ␌
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if code <= 0x9F:
+        return f"\\x{code:02x}"
+    return "\ufffd"
+
+
+def _overstrike(line: str) -> str:
+    """A line as a terminal leaves it: each carriage return goes back to the line's start and
+    what follows overwrites what was there (a progress bar ends as its last state)."""
+    shown = ""
+    for part in line.split("\r"):
+        shown = part + shown[len(part) :]
+    return shown
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal would show it, with no character HTML or XML forbids: escapes
+    (ANSI colours, cursor moves) removed, carriage returns applied, other control characters
+    shown as symbols."""
+    text = _ESCAPE.sub("", text.replace("\r\n", "\n"))
+    if "\r" in text:
+        text = "\n".join(_overstrike(line) for line in text.split("\n"))
+    return _CONTROL.sub(_visible, text)
 
 
 def code_block(excerpt: Excerpt) -> str:
@@ -44,12 +89,12 @@ def cut(text: str) -> tuple[str, str]:
 
 def output_block(stdout: str) -> str:
     """The printed output of a run, escaped, in a block of its own."""
-    shown, note = cut(stdout)
+    shown, note = cut(printable(stdout))
     body = html.escape(shown) if shown else "(the run printed nothing)"
-    block = f'<div class="journal-output"><pre><code>{body}</code></pre>'
+    block = f'<div class="journal-output">\n<pre><code>{body}</code></pre>'
     if note:
-        block += f'<p class="journal-output-cut">{html.escape(note)}</p>'
-    return "\n" + block + "</div>\n"
+        block += f'\n<p class="journal-output-cut">{html.escape(note)}</p>'
+    return "\n" + block + "\n</div>\n"
 
 
 # Figures are drawn small (3.5 x 2.5 in a panel, 8 pt text) and shown half as large again: a
@@ -76,32 +121,35 @@ def figure_block(
     colours carry meaning gets the class ``journal-figure--keep-colours``."""
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
-        f'\n<figure class="journal-figure{" journal-figure--keep-colours" if keep_colours else ""}"><a href="{html.escape(src)}" title="Open the figure full size">'
+        f'\n<figure class="journal-figure{" journal-figure--keep-colours" if keep_colours else ""}">\n'
+        f'<a href="{html.escape(src)}" title="Open the figure full size">'
         f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" width="{width}" height="{height}" '
-        f'loading="lazy" decoding="async"></a>{cap}</figure>\n'
+        f'loading="lazy" decoding="async"></a>{cap}\n</figure>\n'
     )
 
 
 def format_value(value, spec: str) -> str:
     """``value`` formatted with the Python format ``spec`` and escaped for HTML."""
-    return html.escape(format(value, spec))
+    return html.escape(printable(format(value, spec)))
 
 
 def error_block(error: JournalError) -> str:
     """An error shown in the page itself (used by the live preview, which must keep running)."""
     return (
-        '\n<div class="admonition failure journal-error"><p class="admonition-title">'
+        '\n<div class="admonition failure journal-error">\n<p class="admonition-title">'
         "This part of the entry could not be built</p>"
-        f"<pre><code>{html.escape(str(error))}</code></pre></div>\n"
+        f"<pre><code>{html.escape(printable(str(error)))}</code></pre>\n</div>\n"
     )
 
 
 def error_inline(error: JournalError) -> str:
-    return f'<code class="journal-error">{html.escape(error.message)}</code>'
+    where = f"{error.where}: " if error.where else ""
+    return f'<code class="journal-error">{html.escape(printable(where + error.message))}</code>'
 
 
 def not_executed_block() -> str:
     """What stands for a run's output when execution is turned off (a plain build)."""
     return (
-        '\n<div class="journal-output"><pre><code>(not executed in this build)</code></pre></div>\n'
+        '\n<div class="journal-output">\n<pre><code>(not executed in this build)</code></pre>'
+        "\n</div>\n"
     )

@@ -22,6 +22,15 @@ from urllib.parse import urljoin, urlsplit
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATTR_URL = re.compile(r'(\s(?:href|src|poster)=")([^"]*)(")')
+# Characters XML 1.0 cannot carry at all (section 2.2, Char). Pages never hold them (the engine
+# shows a run's control characters as symbols), but one stray character in a title or a page
+# must not make a whole feed unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML cannot carry replaced by U+FFFD."""
+    return NOT_XML.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,11 @@ def atom(site: dict, entries: list[FeedEntry]) -> bytes:
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent, tag, text=None, **attrs):
-        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        el = ET.SubElement(
+            parent, f"{{{ATOM_NS}}}{tag}", {k: xml_text(v) for k, v in attrs.items()}
+        )
         if text is not None:
-            el.text = text
+            el.text = xml_text(text)
         return el
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -112,9 +123,9 @@ def rss(site: dict, entries: list[FeedEntry]) -> bytes:
     channel = ET.SubElement(root, "channel")
 
     def sub(parent, tag, text=None, **attrs):
-        el = ET.SubElement(parent, tag, attrs)
+        el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = xml_text(text)
         return el
 
     sub(channel, "title", site["title"])
