@@ -31,11 +31,15 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 .PHONY: preview build test lint linkcheck bench lock clean
 .DEFAULT_GOAL := preview
 
-# uv, once: later locks keep it (and update it) like any other pin.
+# uv, once, into a venv made without pip (ensurepip alone takes seconds): installed by the
+# Python's own pip when it has one, else by a pip bootstrapped into the venv. Later locks keep
+# uv (and update it) like any other pin.
 $(UV):
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
-	  -r requirements-uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@if $(PYTHON) -m pip --python $(BIN)/python --version >/dev/null 2>&1; then pip="$(PYTHON) -m pip --python $(BIN)/python"; \
+	  else $(BIN)/python -m ensurepip --default-pip >/dev/null && pip="$(BIN)/python -m pip"; fi; \
+	  echo "$$pip install -r requirements-uv.lock"; \
+	  $$pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock
 	@touch $@
 
 # Make .venv hold exactly $(1) (removing whatever an older lock left), then the project itself.
