@@ -36,7 +36,7 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 # uv (and update it) like any other pin.
 $(UV):
 	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
-	@if $(PYTHON) -m pip --python $(BIN)/python --version >/dev/null 2>&1; then pip="$(PYTHON) -m pip --python $(BIN)/python"; \
+	@if $(PYTHON) -c "import pip" 2>/dev/null; then pip="$(PYTHON) -m pip --python $(BIN)/python"; \
 	  else $(BIN)/python -m ensurepip --default-pip >/dev/null && pip="$(BIN)/python -m pip"; fi; \
 	  echo "$$pip install -r requirements-uv.lock"; \
 	  $$pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock
