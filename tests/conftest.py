@@ -1,5 +1,7 @@
 """Shared fixtures: the journal's engine over this repository, with the cache the build uses,
-so each run executes at most once across the tests and the site build."""
+so each run executes at most once across the tests and the site build, and the built and served
+site. Safe under pytest-xdist (`make test` runs `pytest -n auto`): the site is built once into a
+folder every worker shares, and the runs execute in one worker at a time (tests/site/sitebuild.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,16 @@ from journal.project import Journal
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "posts" / "entries"
 sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a reader would
+sys.path.insert(0, str(ROOT / "tests" / "site"))
+import sitebuild  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_folder(tmp_path_factory, worker_id):
+    """The folder all of this session's processes share: pytest's session folder, whose parent
+    holds each xdist worker's own (pytest keeps the last three sessions and removes older ones)."""
+    base = tmp_path_factory.getbasetemp()
+    sitebuild.SHARED = base if worker_id == "master" else base.parent
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +36,8 @@ def journal() -> Journal:
 def all_runs(journal):
     """Every run of every entry, executed in parallel once (or read from the cache)."""
     entries = [journal.parse_file(p) for p in sorted(ENTRIES.glob("*.md"))]
-    return journal.run_all(entries)
+    with sitebuild.runs_lock():
+        return journal.run_all(entries)
 
 
 @pytest.fixture(scope="session")
@@ -46,25 +59,17 @@ def entry_runs(journal, all_runs):
     return get
 
 
-def _sitebuild():
-    """tests/site/sitebuild.py: builds the real journal once per session and serves it."""
-    sys.path.insert(0, str(ROOT / "tests" / "site"))
-    import sitebuild
-
-    return sitebuild
-
-
 @pytest.fixture(scope="session")
 def site():
     """The journal as `mkdocs build --strict` makes it (built once per session; tests/engine
     has its own `site`, a small fixture journal)."""
-    return _sitebuild().built_site()
+    return sitebuild.built_site()
 
 
 @pytest.fixture(scope="session")
 def served(site):
     """The built site on http://127.0.0.1:<port>/<site_url path>/, for tests/site and
-    tests/browser alike."""
-    server = _sitebuild().serve(site)
+    tests/browser alike (one server per worker, over the shared folder)."""
+    server = sitebuild.serve(site)
     yield server
     server.close()

@@ -7,13 +7,9 @@ message saying how to get it, except when CI=true: there a missing browser is a 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site"))
-import sitechecks  # noqa: E402, F401  (imported here so the browser tests find it)
 
 CHROMIUM = os.environ.get("JOURNAL_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [

@@ -3,16 +3,21 @@ palette."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sitechecks
 
 
 @pytest.fixture(scope="module")
 def axe_source():
+    """axe-core from node_modules: without it (no npm) the tests skip, except with CI=true."""
     try:
         return sitechecks.axe_source()
     except FileNotFoundError as err:
-        pytest.fail(str(err))
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{err} (CI=true: these tests never skip in CI)")
+        pytest.skip(str(err))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -1,7 +1,10 @@
 """Build the journal once per test session and serve it like GitHub Pages would.
 
-Shared by tests/site and tests/browser (both conftests import it), so a session that runs both
-builds the site once. The build is the real one (`mkdocs build --strict` over this repository,
+Shared by tests/site and tests/browser (through tests/conftest.py), so a session builds the site
+once: under pytest-xdist the first worker that needs it builds it into a folder all workers share
+(SHARED, set by tests/conftest.py), holding a file lock; the others wait and reuse it. The same
+lock is held by anything that may execute the journal's runs into the shared cache, so a cold
+run is executed by one worker, never by two at once. The build is the real one (`mkdocs build --strict` over this repository,
 with the engine's shared cache); set JOURNAL_SITE_CONFIG to build another mkdocs.yml instead.
 The server mounts the site under the path of `site_url` (e.g. /learning-journal/) and answers
 unknown paths with the site's 404.html, so absolute links and the 404 page work as published.
@@ -10,11 +13,14 @@ unknown paths with the site's 404.html, so absolute links and the 404 page work 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import functools
 import gzip
 import http.server
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -28,6 +34,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = Path(sys.executable).with_name("mkdocs")
+# A folder shared by every process of a test session (pytest-xdist's workers); tests/conftest.py
+# sets it. Unset (tools/audit.py), the site is built into a private temporary folder.
+SHARED: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,14 @@ def read_site_url(path: Path) -> str:
 
 
 def build(dest: Path, config: Path | None = None, env: dict | None = None) -> str:
-    """Run `mkdocs build --strict` into `dest`; return the log; raise with the log on failure."""
+    """Run `mkdocs build --strict` into `dest`; return the log; raise with the log on failure.
+    In a test session the session's own build comes first, so the runs are cached."""
+    if SHARED is not None:
+        built_site()
+    return _build(dest, config, env)
+
+
+def _build(dest: Path, config: Path | None = None, env: dict | None = None) -> str:
     config = config or config_file()
     run_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     proc = subprocess.run(
@@ -127,15 +143,39 @@ def load_hook(name: str):
     return module
 
 
+@contextlib.contextmanager
+def runs_lock():
+    """Held while the journal's runs may execute into the shared cache (the session's build of
+    the site, the tests' `run_all`): whoever comes second finds them cached."""
+    if SHARED is None:  # one process, nobody to wait for
+        yield
+        return
+    with open(SHARED / "journal-runs.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @functools.cache
 def built_site() -> BuiltSite:
-    """The site, built once per process into a temporary folder (removed at exit)."""
-    tmp = Path(tempfile.mkdtemp(prefix="journal-site-"))
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    """The site, built once per session (see the module's docstring)."""
     cfg = config_file()
-    snapshot = BuiltSite(tmp / "site", cfg, read_site_url(cfg), "").entries()
-    log = build(tmp / "site", cfg)
-    return BuiltSite(tmp / "site", cfg, read_site_url(cfg), log, snapshot)
+    if SHARED is None:
+        tmp = Path(tempfile.mkdtemp(prefix="journal-site-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    else:
+        tmp = SHARED / "journal-site"
+    record = tmp / "built.pickle"  # written last: its presence means the build is complete
+    with runs_lock():
+        if not record.is_file():
+            snapshot = BuiltSite(tmp / "site", cfg, read_site_url(cfg), "").entries()
+            log = _build(tmp / "site", cfg)
+            tmp.mkdir(exist_ok=True)
+            record.write_bytes(pickle.dumps({"log": log, "snapshot": snapshot}))
+    done = pickle.loads(record.read_bytes())  # noqa: S301 - written just above, by this session
+    return BuiltSite(tmp / "site", cfg, read_site_url(cfg), done["log"], done["snapshot"])
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
