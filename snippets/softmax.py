@@ -39,6 +39,24 @@ def softmax(x):
 # --8<-- [end:stable]
 
 
+# --8<-- [start:bfloat16]
+def to_bfloat16(x):
+    """Round float32 values to bfloat16 (float32's 8 exponent bits, 7 of its 23 mantissa bits),
+    returned as float32: add half of the dropped 16 bits (ties to even), then clear them."""
+    u = np.asarray(x, dtype=np.float32).view(np.uint32)  # the float32 bit patterns
+    u = u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))  # round to nearest even
+    return (u & np.uint32(0xFFFF0000)).view(np.float32)
+
+
+def softmax_naive_bfloat16(x):
+    """The naive softmax as a bfloat16 kernel would run it: every result rounded to bfloat16."""
+    e = to_bfloat16(np.exp(to_bfloat16(x)))  # (K,) exp in float32, stored as bfloat16
+    return to_bfloat16(e / to_bfloat16(e.sum()))
+
+
+# --8<-- [end:bfloat16]
+
+
 def main():
     x = np.array([1000.0, 1000.5, 999.0])
     with np.errstate(over="ignore", invalid="ignore"):
@@ -64,7 +82,26 @@ def main():
     for name, lim in limits.items():
         print(f"exp overflows in {name} above x = {lim:.2f}")
 
+    # 16-bit formats: float16 (5 exponent bits) and bfloat16 (8, like float32)
+    max_bf16 = float(np.array([0x7F7F0000], dtype=np.uint32).view(np.float32)[0])
+    limits["bfloat16"] = float(np.log(max_bf16))
+    print(f"exp overflows in bfloat16 above x = {limits['bfloat16']:.2f}")
+    scores = np.array([12.0, 9.5, 3.0, 0.0])  # a confident prediction: top score a dozen
+    exact = softmax(scores)  # float64 reference
+    with np.errstate(over="ignore", invalid="ignore"):
+        p16 = softmax_naive(scores.astype(np.float16))
+    pbf = softmax_naive_bfloat16(scores)
+    rel_bf = float(np.max(np.abs(pbf - exact) / exact))
+    print(f"naive softmax of {scores} in float16:  {p16}")
+    print(f"naive softmax of {scores} in bfloat16: {pbf} (largest relative error {rel_bf:.1e})")
+
     return {
+        "fp16_is_nan": bool(np.isnan(p16).any()),
+        "bf16_is_finite": bool(np.isfinite(pbf).all()),
+        "bf16_rel_error": rel_bf,
+        "bf16_p0": float(pbf[0]),
+        "scores16": ", ".join(f"{v:g}" for v in scores[:-1]) + f" and {scores[-1]:g}",
+        "limit_bfloat16": limits["bfloat16"],
         "x0": float(x[0]),
         "x1": float(x[1]),
         "x2": float(x[2]),

@@ -1,5 +1,6 @@
 """Entry 2, "Probability you can run": every number the prose quotes, against a reference."""
 
+import functools
 import math
 
 import clt
@@ -86,6 +87,7 @@ def test_standardized_means_have_mean_zero_and_variance_one():
     assert z.var() == pytest.approx(1.0, abs=0.03)
 
 
+@functools.cache
 def population_ks(n):
     """The exact sup |F_n - Phi|: sqrt(n)(mean - 1) of n Exp(1) is (Gamma(n, 1) - n) / sqrt(n)."""
     x = np.linspace(-math.sqrt(n), 12.0, 400_001)
@@ -101,10 +103,50 @@ def test_ks_distance_matches_the_exact_gamma_distance(runs, n):
     assert v[f"ks_{n}"] == pytest.approx(population_ks(n), abs=tol)
 
 
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 30, 100])
+def test_exact_ks_distance_matches_scipys_gamma_cdf(runs, n):
+    v = runs["clt"].values
+    assert v[f"ks_exact_{n}"] == pytest.approx(population_ks(n), abs=1e-9)
+
+
+def test_quoted_exact_distances():
+    # the values an independent check found: 0.0243 at n = 30, 0.0133 at n = 100
+    assert round(population_ks(30), 4) == 0.0243 and round(population_ks(100), 4) == 0.0133
+
+
+@pytest.mark.parametrize("n", [1, 3, 30, 100])
+def test_gamma_cdf_matches_scipy(n):
+    s = np.linspace(0, n + 12 * math.sqrt(n), 501)
+    assert clt.gamma_cdf(s, n) == pytest.approx(stats.gamma.cdf(s, a=n), abs=1e-13)
+
+
+def test_ks_noise_is_the_mean_of_kolmogorovs_distribution(runs):
+    v = runs["clt"].values
+    assert v["ks_noise"] == pytest.approx(stats.kstwobign.mean() / math.sqrt(v["m"]), rel=1e-6)
+    # the sample's distances are within a few noise units of the exact ones
+    for n in [1, 2, 5, 10, 30, 100]:
+        assert abs(v[f"ks_{n}"] - v[f"ks_exact_{n}"]) < 4 * v["ks_noise"], n
+
+
+def test_variance_of_the_mean_is_sigma2_over_n_at_every_n(runs):
+    v = runs["clt"].values
+    # Var(Z_n) = 1 exactly; the sample variance of m draws has sd sqrt((mu4 - 1) / m),
+    # mu4 = 3 + 6 / n for a standardized mean of n exponentials (excess kurtosis 6 / n)
+    for n in [1, 2, 5, 10, 30, 100]:
+        sd = math.sqrt((2 + 6 / n) / v["m"])
+        assert abs(v[f"var_{n}"] - 1) < 4 * sd, n
+
+
 def test_ks_distance_falls_like_one_over_sqrt_n(runs):
     v = runs["clt"].values
     assert v["ks_1"] > v["ks_5"] > v["ks_30"] > v["ks_100"]
+    exact = [v[f"ks_exact_{n}"] for n in [1, 2, 5, 10, 30, 100]]
+    assert exact == sorted(exact, reverse=True)
+    ns = [1, 2, 5, 10, 30, 100]
+    fitted = np.polyfit(np.log(ns), np.log([population_ks(n) for n in ns]), 1)[0]
+    assert v["slope"] == pytest.approx(fitted, abs=1e-6)
     assert v["slope"] == pytest.approx(-0.5, abs=0.1)
+    assert v["ratio_1_30"] == pytest.approx(population_ks(1) / population_ks(30), rel=1e-6)
     assert v["phi_minus_1"] == pytest.approx(stats.norm.cdf(-1.0), abs=1e-15)
     assert population_ks(1) == pytest.approx(stats.norm.cdf(-1.0), abs=1e-6)
 
@@ -216,6 +258,30 @@ def test_overflow_limits_are_log_of_the_largest_float(runs):
     assert v["limit_float16"] == pytest.approx(math.log(65504.0), rel=1e-12)
     assert v["limit_float32"] == pytest.approx(math.log(float(np.finfo(np.float32).max)), rel=1e-12)
     assert v["limit_float64"] == pytest.approx(math.log(np.finfo(np.float64).max), rel=1e-12)
+
+
+def test_bfloat16_limit_and_softmax(runs):
+    v = runs["softmax"].values
+    max_bf16 = (2 - 2**-7) * 2.0**127  # 8 exponent bits, 7 stored mantissa bits
+    assert v["limit_bfloat16"] == pytest.approx(math.log(max_bf16), rel=1e-12)
+    assert v["limit_float16"] < 12 < v["limit_bfloat16"] < v["limit_float32"]
+    assert v["fp16_is_nan"] is True and v["bf16_is_finite"] is True
+    scores = np.array([12.0, 9.5, 3.0, 0.0])
+    assert v["scores16"] == "12, 9.5, 3 and 0"
+    exact = special.softmax(scores)
+    assert v["bf16_p0"] == pytest.approx(exact[0], rel=2**-7)
+    assert 2**-10 < v["bf16_rel_error"] < 3 * 2**-8  # a few roundings of 2^-8 (relative) each
+
+
+def test_bfloat16_rounding_against_the_bit_layout():
+    x = np.array([1.0, 1 + 2**-8, 1 + 2**-7, 1 + 3 * 2**-8, 3.0e38, -2.5, 65504.0 * 4])
+    got = softmax.to_bfloat16(x)
+    # ties go to the even mantissa: 1 + 2^-8 -> 1, 1 + 3 * 2^-8 -> 1 + 2^-6
+    assert list(got[:4]) == [1.0, 1.0, 1 + 2**-7, 1 + 2**-6]
+    assert got[5] == -2.5 and got[6] == 262144.0
+    for value in got:  # every result has only 8 significant bits
+        mantissa, _ = math.frexp(float(value))
+        assert (mantissa * 2**8) == int(mantissa * 2**8)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
