@@ -48,6 +48,27 @@ def modified_gram_schmidt(A):
 # --8<-- [end:modified]
 
 
+# --8<-- [start:twice]
+def classical_gram_schmidt_twice(A):
+    """Thin QR of A (m, n) by classical Gram-Schmidt with one re-orthogonalization ("CGS2"):
+    project each column against Q twice. Twice is enough (Giraud, Langou & Rozloznik, 2005)."""
+    m, n = A.shape
+    Q = np.zeros((m, n))  # (m, n)
+    R = np.zeros((n, n))  # (n, n)
+    for j in range(n):
+        v = A[:, j].astype(float)  # (m,)
+        for _ in range(2):  # the second pass removes what rounding left of the first
+            r = Q[:, :j].T @ v  # (j,) r_ij = q_i . v
+            v = v - Q[:, :j] @ r  # (m,)
+            R[:j, j] += r
+        R[j, j] = np.linalg.norm(v)
+        Q[:, j] = v / R[j, j]
+    return Q, R
+
+
+# --8<-- [end:twice]
+
+
 def orthogonality_loss(Q):
     """How far Q is from having orthonormal columns: ||Q^T Q - I||_2."""
     n = Q.shape[1]
@@ -77,9 +98,10 @@ def orthogonality_sweep(conds, m, n, rng):
                 orthogonality_loss(classical_gram_schmidt(A)[0]),
                 orthogonality_loss(modified_gram_schmidt(A)[0]),
                 orthogonality_loss(np.linalg.qr(A)[0]),
+                orthogonality_loss(classical_gram_schmidt_twice(A)[0]),
             ]
         )
-    return np.array(rows)  # (len(conds), 3)
+    return np.array(rows)  # (len(conds), 4)
 
 
 # --8<-- [end:sweep]
@@ -89,8 +111,10 @@ def plot_sweep(conds, losses):
     """Log-log plot of the loss of orthogonality against the condition number."""
     eps = np.finfo(float).eps
     fig, ax = plt.subplots(figsize=(3.5, 2.5), num="orthogonality", clear=True)
-    for k, label in enumerate(["classical GS", "modified GS", "Householder"]):
-        ax.loglog(conds, losses[:, k], "o-", ms=3, label=label, color=f"C{k}")
+    labels = ["classical GS", "modified GS", "Householder", "classical GS twice"]
+    for k, label in enumerate(labels):
+        style = dict(ls="--", marker="s", mfc="none", ms=4) if k == 3 else dict(marker="o", ms=3)
+        ax.loglog(conds, losses[:, k], label=label, color=f"C{k}", **style)
     ax.loglog(conds, eps * conds, ":", color="gray", lw=1, label=r"$\varepsilon\,\kappa$")
     ax.loglog(conds, eps * conds**2, "--", color="gray", lw=1, label=r"$\varepsilon\,\kappa^2$")
     ax.set_xlabel(r"condition number $\kappa(A)$")
@@ -120,13 +144,17 @@ def main():
     ortho_cgs = orthogonality_loss(Qc)
     ortho_mgs = orthogonality_loss(Qm)
     ortho_householder = orthogonality_loss(Qh)
+    ortho_cgs2 = orthogonality_loss(classical_gram_schmidt_twice(B)[0])
     recon_mgs_ill = np.linalg.norm(Qm @ Rm - B) / np.linalg.norm(B)
 
     conds = np.logspace(0, 12, 13)  # (13,) kappa = 1, 10, ..., 1e12
-    losses = orthogonality_sweep(conds, m, n, rng)  # (13, 3)
+    losses = orthogonality_sweep(conds, m, n, rng)  # (13, 4)
     plot_sweep(conds, losses)
     # The kappa at which classical Gram-Schmidt first loses all orthogonality (loss > 0.1).
     cgs_breaks_at = float(conds[np.argmax(losses[:, 0] > 0.1)])
+    # ... and the first kappa at which its loss passes 1: the columns no longer span anything
+    cgs_above_one_at = float(conds[np.argmax(losses[:, 0] > 1.0)])
+    at = {round(np.log10(c)): losses[i, 0] for i, c in enumerate(conds)}  # log10 kappa -> loss
 
     print(
         f"random {m}x{n}: ||Q^T Q - I|| = {ortho_random:.1e}, ||QR - A||/||A|| = {recon_random:.1e}"
@@ -135,6 +163,19 @@ def main():
     print(f"  classical Gram-Schmidt  {ortho_cgs:.1e}")
     print(f"  modified Gram-Schmidt   {ortho_mgs:.1e}")
     print(f"  Householder (np.linalg) {ortho_householder:.1e}")
+    print(f"  classical GS, twice     {ortho_cgs2:.1e}")
+    seeds = range(1, 9)  # the breakdown point varies from matrix to matrix: try several
+    spread = {
+        k: [orthogonality_loss(classical_gram_schmidt(matrix_with_condition(
+            m, n, 10.0**k, np.random.default_rng(seed)))[0]) for seed in seeds]
+        for k in (8, 9)
+    }  # fmt: skip
+    print(
+        f"classical GS over {len(seeds)} more matrices: loss at 1e8 from "
+        f"{min(spread[8]):.2f} to {max(spread[8]):.2f}, at 1e9 at least {min(spread[9]):.1f}"
+    )
+    print("classical Gram-Schmidt's loss against kappa:")
+    print("  " + "  ".join(f"1e{k}: {at[k]:.2g}" for k in range(6, 11)))
     return {
         "m": m,
         "n": n,
@@ -150,6 +191,16 @@ def main():
         "recon_mgs_ill": float(recon_mgs_ill),
         "cgs_breaks_at": cgs_breaks_at,
         "log_cgs_breaks_at": round(np.log10(cgs_breaks_at)),
+        "ortho_cgs2": float(ortho_cgs2),
+        "cgs2_sweep_max": float(losses[:, 3].max()),
+        "loss_cgs_1e7": float(at[7]),
+        "loss_cgs_1e8": float(at[8]),
+        "loss_cgs_1e9": float(at[9]),
+        "log_cgs_above_one_at": round(np.log10(cgs_above_one_at)),
+        "spread_matrices": len(seeds),
+        "loss_1e8_lo": float(min(spread[8])),
+        "loss_1e8_hi": float(max(spread[8])),
+        "loss_1e9_lo": float(min(spread[9])),
     }
 
 

@@ -18,6 +18,7 @@ from pca import pca
 from power_iteration import power_iteration, symmetric_with_eigenvalues, top_eigenpairs
 from qr import (
     classical_gram_schmidt,
+    classical_gram_schmidt_twice,
     matrix_with_condition,
     modified_gram_schmidt,
     orthogonality_loss,
@@ -124,6 +125,45 @@ def test_qr_run_breakdown_where_eps_kappa_squared_reaches_one_tenth(runs):
     assert v["log_cgs_breaks_at"] == round(np.log10(v["cgs_breaks_at"]))
 
 
+def test_classical_gram_schmidt_loss_where_the_entry_quotes_it(runs):
+    v = runs["qr"].values
+    assert v["loss_cgs_1e7"] < 0.1  # still roughly orthogonal
+    assert v["loss_cgs_1e9"] > 1  # past 1 at 1e9, in the sweep ...
+    assert v["log_cgs_above_one_at"] in (8, 9)
+    assert v["spread_matrices"] == 8
+    assert v["loss_1e8_lo"] < 1 < v["loss_1e8_hi"]  # ... at 1e8 it depends on the matrix
+    assert v["loss_1e9_lo"] > 1  # ... at 1e9 it is past 1 for every matrix
+
+
+@pytest.mark.parametrize("seed", range(10, 16))
+def test_classical_gram_schmidt_over_other_matrices(seed):
+    def loss(k):
+        A = matrix_with_condition(100, 40, 10.0**k, np.random.default_rng(seed))
+        return orthogonality_loss(classical_gram_schmidt(A)[0])
+
+    assert loss(7) < 0.2 and loss(9) > 1
+    # eps kappa^2 within a factor 1e3 where it is not yet saturated
+    assert EPS * 1e14 / 1e3 < loss(7) < EPS * 1e14 * 1e3
+
+
+@pytest.mark.parametrize("k", [0, 4, 8, 10, 12])
+def test_gram_schmidt_twice_is_orthogonal_to_rounding_error(k):
+    A = matrix_with_condition(100, 40, 10.0**k, np.random.default_rng(k))
+    Q, R = classical_gram_schmidt_twice(A)
+    assert orthogonality_loss(Q) < 100 * EPS
+    assert np.linalg.norm(Q @ R - A) / np.linalg.norm(A) < 100 * EPS
+    assert np.allclose(np.tril(R, -1), 0)
+    Qh, Rh = np.linalg.qr(A)  # the same factorization as LAPACK's, up to column signs
+    signs = np.sign(np.diag(Rh))
+    assert np.abs(R) == pytest.approx(np.abs(Rh * signs[:, None]), abs=1e-12)
+
+
+def test_gram_schmidt_twice_in_the_run(runs):
+    v = runs["qr"].values
+    assert v["ortho_cgs2"] < 100 * EPS
+    assert v["cgs2_sweep_max"] < 100 * EPS
+
+
 def test_qr_run_figure(runs):
     svg = runs["qr"].figures["orthogonality"]
     assert svg.lstrip().startswith(("<?xml", "<svg")) and "</svg>" in svg
@@ -178,9 +218,11 @@ def test_power_run_numbers(runs):
     # eigenvalues against the spectrum the matrix was built with
     assert v["max_rel_err"] < 1e-13
     assert v["max_residual"] < 1e-10
-    # the predicted count is the closed form ceil(log(tol) / log(lambda_2 / lambda_1))
-    assert v["iters_predicted"] == int(np.ceil(np.log(1e-12) / np.log(0.9)))
-    assert 0.7 * v["iters_predicted"] <= v["iters_first"] <= 1.2 * v["iters_predicted"]
+    # the residual-based prediction: (l1 - l2) (l2 / l1)^k = tol l1
+    assert v["iters_predicted"] == int(np.ceil(np.log(1e-12 * 10 / 1) / np.log(0.9)))
+    assert v["iters_naive"] == int(np.ceil(np.log(1e-12) / np.log(0.9)))
+    assert abs(v["iters_first"] - v["iters_predicted"]) <= 5  # the start's tan(theta_0) term
+    assert abs(v["iters_first"] - v["iters_naive"]) > 15
     assert v["iters_second"] < v["iters_first"] / 2  # the wider gap converges much faster
 
 
@@ -325,3 +367,24 @@ def test_lsq_run_conditioning_demo(runs):
     assert v["demo_cond"] == 1e6 and v["log_demo_cond"] == 6
     assert v["err_normal"] > 1e-8
     assert v["err_qr"] < 100 * EPS * v["demo_cond"]
+
+
+def test_power_iteration_count_from_the_spectrum_and_the_start():
+    # rebuild main()'s matrix and start, then find the first k whose residual passes the stop,
+    # from the eigen-decomposition alone (v_k is proportional to sum c_i lambda_i^k u_i)
+    rng = np.random.default_rng(0)
+    true = np.array([10.0, 9.0, 5.0, 2.0, 1.0, 0.5])
+    A = symmetric_with_eigenvalues(true, rng)
+    v0 = rng.standard_normal(6)
+    lam, U = np.linalg.eigh(A)
+    c = U.T @ (v0 / np.linalg.norm(v0))
+    for k in range(1000):
+        w = c * (lam / lam.max()) ** k  # the components of v_k, unnormalized
+        w /= np.linalg.norm(w)
+        rq = np.sum(lam * w**2)
+        if np.linalg.norm(lam * w - rq * w) <= 1e-12 * rq:
+            break
+    # the loop counts the check on v_{it - 1} as iteration `it`; main() draws the same start
+    rng = np.random.default_rng(0)
+    symmetric_with_eigenvalues(true, rng)
+    assert power_iteration(A, rng, tol=1e-12)[2] == pytest.approx(k + 1, abs=1)
