@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -108,27 +111,126 @@ def test_absolutize_resolves_relative_urls_against_the_page():
     )
 
 
-def test_feeds_do_not_depend_on_the_clock():
-    entry = feeds.FeedEntry(
-        id="tag:h,2026-11-05:x",
-        url="https://h/x/",
-        title="T & <b>",
-        summary="S",
-        content_html="<p>C</p>",
-        published=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
-        updated=dt.datetime(2026, 11, 6, tzinfo=dt.UTC),
-        author="A",
-        categories=("Foundations",),
-        tags=("t",),
+# Runs in a child process under a faked clock: every Python clock (time.time, time_ns, localtime,
+# datetime.now/utcnow/today, date.today) reads CLOCK, and TZ is set by the parent. Then the hook's
+# own entry point, on_post_build, writes the three feeds of one entry into OUT; with
+# CLOCK_IN_FEED=1 the feed's "updated" is taken from the clock instead (the control: proves a
+# feed that did read the clock would differ).
+CLOCK_CHILD = """
+import datetime as dt, os, sys, time, types
+from pathlib import Path
+
+CLOCK = float(os.environ["CLOCK"])
+time.time = lambda: CLOCK
+time.time_ns = lambda: int(CLOCK * 1e9)
+_localtime, _gmtime = time.localtime, time.gmtime
+time.localtime = lambda secs=None: _localtime(CLOCK if secs is None else secs)
+time.gmtime = lambda secs=None: _gmtime(CLOCK if secs is None else secs)
+time.tzset()
+
+
+class FakeDatetime(dt.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return cls.fromtimestamp(CLOCK, tz)
+
+    @classmethod
+    def utcnow(cls):
+        return cls.fromtimestamp(CLOCK, dt.UTC).replace(tzinfo=None)
+
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(CLOCK)
+
+
+class FakeDate(dt.date):
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(CLOCK)
+
+
+dt.datetime, dt.date = FakeDatetime, FakeDate
+
+sys.path.insert(0, sys.argv[1])
+import sitebuild
+
+feeds = sitebuild.load_hook("feeds")
+if os.environ.get("CLOCK_IN_FEED"):
+    real_atom = feeds.atom
+    feeds.atom = lambda site, entries: real_atom({**site, "updated": dt.datetime.now(dt.UTC)}, entries)
+
+ns = types.SimpleNamespace
+post = ns(
+    file=ns(name="x.md", inclusion=ns(is_excluded=lambda: False)),
+    content='<p>C <a href="../y/">y</a></p>',
+    url="x/",
+    config=ns(date=ns(created=dt.datetime(2026, 11, 5, 9, 30), updated=None)),
+    meta={"title": "T & <b>", "description": "S", "discussion_id": "x-id", "tags": ["t"]},
+    title="T",
+    authors=[ns(name="A")],
+    categories=[ns(title="Foundations")],
+)
+config = ns(
+    plugins={"material/blog": ns(blog=ns(posts=[post]))},
+    site_url="https://h.example/journal/",
+    site_name="J",
+    site_description="D",
+    site_author="A",
+    site_dir=sys.argv[2],
+)
+feeds.on_post_build(config)
+print(dt.datetime.now().isoformat(), time.strftime("%z"))
+"""
+
+
+def _feeds_under_clock(tmp_path, name: str, clock: float, tz: str, clock_in_feed: bool = False):
+    out = tmp_path / name
+    out.mkdir()
+    env = {**os.environ, "CLOCK": str(clock), "TZ": tz}
+    if clock_in_feed:
+        env["CLOCK_IN_FEED"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", CLOCK_CHILD, str(sitebuild.ROOT / "tests" / "site"), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    site = {"url": "https://h/", "title": "J", "description": "D", "author": "A"}
-    site["updated"] = entry.updated
-    first = (feeds.atom(site, [entry]), feeds.rss(site, [entry]), feeds.json_feed(site, [entry]))
-    again = (feeds.atom(site, [entry]), feeds.rss(site, [entry]), feeds.json_feed(site, [entry]))
-    assert first == again
-    parsed = feedparser.parse(first[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = {n: (out / n).read_bytes() for n in ("feed.xml", "rss.xml", "feed.json")}
+    return files, proc.stdout.strip()
+
+
+# Two clocks 38 years and 26 hours of offset apart: 2001-02-03 04:05:06 UTC read in UTC, and
+# 2039-10-11 12:13:14 UTC read in Kiritimati (UTC+14).
+CLOCKS = [(981173106.0, "UTC"), (2201947994.0, "Pacific/Kiritimati")]
+
+
+def test_feeds_do_not_depend_on_the_clock(tmp_path):
+    (one, seen_one), (two, seen_two) = (
+        _feeds_under_clock(tmp_path, f"clock{i}", clock, tz) for i, (clock, tz) in enumerate(CLOCKS)
+    )
+    assert seen_one == "2001-02-03T04:05:06 +0000"  # each child really saw its own clock
+    assert seen_two == "2039-10-12T02:13:14 +1400"
+    assert one == two
+    parsed = feedparser.parse(one["rss.xml"])
     assert parsed.entries[0].title == "T & <b>"
-    assert parsed.feed.updated_parsed[:3] == (2026, 11, 6)
+    assert parsed.entries[0].id == "tag:h.example,2026-11-05:x-id"
+    assert parsed.feed.updated_parsed[:4] == (2026, 11, 5, 9)  # the entry's date, not the clock
+    assert parsed.entries[0].link == "https://h.example/journal/x/"
+
+
+def test_the_clock_test_sees_a_feed_that_reads_the_clock(tmp_path):
+    """The control: the same harness with the Atom feed's "updated" read from the clock finds
+    the two feeds different, so the test above can fail."""
+    (one, _), (two, _) = (
+        _feeds_under_clock(tmp_path, f"clock{i}", clock, tz, clock_in_feed=True)
+        for i, (clock, tz) in enumerate(CLOCKS)
+    )
+    assert one["feed.xml"] != two["feed.xml"]
+    assert b"<updated>2001-02-03T04:05:06+00:00<" in one["feed.xml"]
+    assert b"<updated>2039-10-11T12:13:14+00:00<" in two["feed.xml"]
+    assert one["rss.xml"] == two["rss.xml"]
 
 
 def test_the_journal_has_entries(site):
