@@ -21,6 +21,7 @@ NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut 
 # Without npm, `make test` runs on: the tests that need Node skip and say so (in CI they fail).
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
 PYTEST_FLAGS ?= -n auto
+PREVIEW_ADDR ?= 127.0.0.1:8000
 
 export NO_MKDOCS_2_WARNING := 1
 export UV_NO_CONFIG := 1
@@ -67,7 +68,7 @@ $(NODE_STAMP): package-lock.json
 	@rm -f node_modules/.installed-* && touch $@
 
 preview: $(BUILD_STAMP)
-	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	$(BIN)/mkdocs serve --strict --dev-addr $(PREVIEW_ADDR)
 
 build: $(BUILD_STAMP)
 	$(BIN)/mkdocs build --strict

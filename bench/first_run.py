@@ -1,0 +1,139 @@
+"""A new user's first run, from an empty clone of HEAD (pip's and uv's caches stay as they are,
+warm, as on CI's machine; the execution cache starts empty):
+
+- `make preview`: seconds until the home page answers, split into installing .venv and building
+  (with the runs' own cold compute, as the build reports it), and the size of .venv it made;
+- with --test, in a second empty clone: `make test` wall time (its cold runs are the same as the
+  preview's, reported there) and the size of .venv with the test tools.
+
+Usage: ``python bench/first_run.py [--test] [--keep]``. Prints one line per measure. Targets
+(issue 18, on 2 cores): first page within 60 s, `make test` within 150 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLD = re.compile(r"journal: (\d+) runs: (\d+) executed.* in ([\d.]+) s")
+PASSED = re.compile(r"=+ (.*(?:passed|failed).*) in ([\d.]+)s")
+
+
+def clone(dest: Path) -> Path:
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
+    return dest
+
+
+def size_mb(path: Path) -> float:
+    """Bytes of every file under ``path`` (hard links counted once), in MB."""
+    seen, total = set(), 0
+    for p in path.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            st = p.stat()
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+    return total / 1e6
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_page(folder: Path) -> dict:
+    """Start `make preview` on a free port; time the .venv and the first answered page."""
+    port = free_port()
+    log = folder / "preview.log"
+    env = {**os.environ, "CI": ""}
+    env.pop("VIRTUAL_ENV", None)
+    started = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["make", "preview", f"PREVIEW_ADDR=127.0.0.1:{port}"],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    installed = None
+    try:
+        while True:
+            if installed is None and list((folder / ".venv").glob(".installed-build-*")):
+                installed = time.perf_counter() - started
+            try:
+                url = f"http://127.0.0.1:{port}/learning-journal/"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if proc.poll() is not None:
+                raise SystemExit(f"make preview stopped:\n{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+        served = time.perf_counter() - started
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    cold = COLD.search(log.read_text())
+    return {
+        "first page (s)": round(served, 1),
+        "installing .venv (s)": round(installed or 0, 1),
+        "building (s)": round(served - (installed or 0), 1),
+        "runs executed, cold": f"{cold[2]} of {cold[1]} in {cold[3]} s" if cold else "none",
+        ".venv for the preview (MB)": round(size_mb(folder / ".venv")),
+    }
+
+
+def make_test(folder: Path) -> dict:
+    env = {**os.environ}
+    env.pop("VIRTUAL_ENV", None)
+    started = time.perf_counter()
+    proc = subprocess.run(["make", "test"], cwd=folder, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    out = proc.stdout + proc.stderr
+    summary = PASSED.search(out)
+    return {
+        "make test (s)": round(wall, 1),
+        "pytest says": f"{summary[1]} in {summary[2]} s" if summary else out[-2000:],
+        "exit status": proc.returncode,
+        ".venv for the tests (MB)": round(size_mb(folder / ".venv")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--test", action="store_true", help="also time `make test`")
+    parser.add_argument("--keep", action="store_true", help="keep the clones")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="journal-first-run-"))
+    try:
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        for name, value in first_page(clone(base / "preview")).items():
+            print(f"{name}: {value}")
+        if args.test:
+            for name, value in make_test(clone(base / "test")).items():
+                print(f"{name}: {value}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        if args.keep:
+            print(f"clones kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
