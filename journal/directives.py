@@ -43,6 +43,7 @@ class Run:
     file: str
     function: str
     timeout: float
+    memory: str = ""  # memory=2G: the run's memory limit (runner.py reads it)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
         return Code(where, file, section or None)
     if kind == "run":
         _expect(positional, 2, "::run NAME FILE[:FUNCTION] [timeout=SECONDS]", where)
-        _refuse_unknown(options, {"timeout"}, where)
+        _refuse_unknown(options, {"timeout", "memory"}, where)
         name, target = positional
         if not _NAME.match(name):
             raise JournalError(
@@ -139,7 +140,7 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             ) from None
         if timeout <= 0:
             raise JournalError("timeout must be a positive number of seconds", where)
-        return Run(where, name, file, function or "main", timeout)
+        return Run(where, name, file, function or "main", timeout, options.get("memory", ""))
     if kind == "output":
         _expect(positional, 1, "::output NAME", where)
         _refuse_unknown(options, set(), where)

@@ -4,6 +4,7 @@ annotations for failures when running in GitHub Actions."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 from dataclasses import dataclass
@@ -52,7 +53,15 @@ class Reporter:
 
     def running(self, label: str) -> None:
         if self.live:
-            self._bar(f"running {label}")
+            with self.lock:
+                self._bar(f"running {label}")
+
+    def output(self, label: str, line: str) -> None:
+        """The latest line a long run printed (a training loop's progress), on the live line."""
+        if self.live:
+            with self.lock:
+                shown = "".join(ch if ch.isprintable() else " " for ch in line)
+                self._bar(f"{label.split(' (')[0]}: {shown}")
 
     def finished(self, label: str, status: str, seconds: float, error=None) -> None:
         with self.lock:
@@ -72,7 +81,9 @@ class Reporter:
         width = 24
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.total} {text}"[:160])
+        # One line of the terminal at most, or \r cannot redraw it.
+        columns = shutil.get_terminal_size((160, 24)).columns - 1
+        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.total} {text}"[:columns])
         self.stream.flush()
 
     def summary(self, summary: Summary) -> None:

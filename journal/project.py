@@ -46,9 +46,10 @@ class Journal:
 
     # -- keys -----------------------------------------------------------------------------------
     def _environment_hash(self) -> str:
-        """What every run depends on: engine, worker (figure settings), Python, locked libraries."""
+        """What every run depends on: engine, the run's process (environment, worker), Python,
+        locked libraries."""
         h = hashlib.sha256(f"journal {__version__}\0{sys.version}\0{sys.platform}".encode())
-        h.update(sha256_file(runner.WORKER).encode())
+        h.update(runner.fingerprint().encode())  # the run's environment, worker, fork server
         for name in LOCK_FILES:
             lock = self.root / name
             h.update(f"\0{name}\0{sha256_file(lock) if lock.is_file() else '-'}".encode())
@@ -138,11 +139,18 @@ class Journal:
         path, run, snippet = users[0]
         label = f"{path}:{run.where.line} {run.name} ({self.rel(snippet)})"
         self.reporter.running(label)
-        spec = runner.RunSpec(run.where, run.name, snippet, run.function, run.timeout)
+        spec = runner.RunSpec(run.where, run.name, snippet, run.function, run.timeout, run.memory)
         scratch = Path(tempfile.mkdtemp(prefix="journal-out-"))
         started = time.perf_counter()
         try:
-            result = runner.execute(spec, scratch, self.root, self.snippets_dir, IGNORED)
+            result = runner.execute(
+                spec,
+                scratch,
+                self.root,
+                self.snippets_dir,
+                IGNORED,
+                on_output=lambda line: self.reporter.output(label, line),
+            )
             opened = self._data_files(result.pop("opened"))
             self.cache.store(key, self.root, opened, scratch, result)
             stdout = (scratch / "stdout.txt").read_bytes().decode("utf-8", errors="replace")

@@ -1,21 +1,26 @@
 """Runs one snippet function in a fresh process and writes what it produced to a folder.
 
-Started by ``runner.py`` as ``python worker.py SPEC.json``. It imports nothing of the engine,
-so a run sees only the snippet, its local modules and the locked libraries. What it writes:
+Started by ``runner.py`` as ``python worker.py SPEC.json``, or forked by ``forkserver.py``,
+which calls ``run(spec)`` in a clean child. It imports nothing of the engine, so a run sees
+only the snippet, its local modules and the locked libraries. What it writes:
 
+- ``call.json``: where the called function is defined, before calling it;
 - ``result.json``: the returned values, the figures, the files the run opened;
 - ``fig-N.svg``: every matplotlib figure left open, in creation order;
 - ``error.json`` instead, when the function raises.
 
-Printed output goes to this process's stdout, which the runner captures.
+Printed output goes to this process's stdout and stderr, files the runner reads. When the
+function returns, every process it started (a daemon, a double fork) is stopped.
 """
 
+import ctypes
 import faulthandler
 import importlib.util
 import json
 import math
 import os
 import random
+import resource
 import signal
 import sys
 import traceback
@@ -40,6 +45,52 @@ SAVE_OPTIONS = {
     "transparent": True,
     "bbox_inches": "tight",
 }
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+ENGINE_FILES = (os.path.abspath(__file__),)  # frames a traceback shown to the author skips
+
+
+def write_rc(folder):
+    """Point matplotlib (not imported yet) at the journal's figure settings."""
+    rc_file = os.path.join(folder, "matplotlibrc")
+    with open(rc_file, "w") as f:
+        f.writelines(f"{key}: {value}\n" for key, value in RC_PARAMS.items())
+    os.environ["MATPLOTLIBRC"] = rc_file
+
+
+def become_subreaper():
+    """Orphans of this process's descendants (a double fork, a ``setsid`` daemon) become its
+    children instead of init's, so it can stop them (Linux; elsewhere the process group)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def children(pid=None):
+    """The process ids of ``pid``'s children (default: this process), zombies included."""
+    pid = pid or os.getpid()
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+    return found
+
+
+def stop_descendants(keep=()):
+    """Kill and reap every child but ``keep``, again until none is left: the children of a
+    killed child are reparented here (a subreaper) and found on the next round."""
+    while kids := [k for k in children() if k not in keep]:
+        for kid in kids:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for kid in kids:
+            try:
+                os.waitpid(kid, 0)
+            except ChildProcessError:
+                pass
 
 
 def _plain(value, key):
@@ -78,18 +129,37 @@ def _record_opens(project_root, ignored, opened):
     sys.addaudithook(hook)
 
 
-def main(spec_path):
-    with open(spec_path) as f:
-        spec = json.load(f)
+def _author_traceback(exc, project_root):
+    """The traceback from the snippet's first frame on (not the worker's), with paths
+    relative to the project."""
+    tb = exc.__traceback__
+    while tb is not None and (
+        tb.tb_frame.f_code.co_filename in ENGINE_FILES
+        or tb.tb_frame.f_code.co_filename.startswith("<frozen ")
+    ):
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    return text.replace(os.path.realpath(project_root) + os.sep, "")
+
+
+def _write_json(out_dir, name, data):
+    with open(os.path.join(out_dir, name), "w") as f:
+        json.dump(data, f)
+
+
+def run(spec):
+    """Call the function ``spec`` names in this (fresh) process; return the exit status."""
     out_dir = spec["out_dir"]
     snippet = spec["snippet"]
+    if spec.get("memory"):
+        resource.setrlimit(resource.RLIMIT_DATA, (spec["memory"], spec["memory"]))
+    os.chdir(spec["cwd"])
+    os.environ["HOME"] = spec["cwd"]
     sys.path[0] = os.path.dirname(snippet)  # as when a reader runs `python snippets/x.py`
-
-    rc_file = os.path.join(out_dir, "matplotlibrc")
-    with open(rc_file, "w") as f:
-        f.writelines(f"{key}: {value}\n" for key, value in RC_PARAMS.items())
-    os.environ["MATPLOTLIBRC"] = rc_file
-
+    sys.argv = [snippet]
+    sys.stdout.reconfigure(line_buffering=True)  # the runner shows the latest line while it runs
+    become_subreaper()
+    faulthandler.enable(file=sys.stderr, all_threads=False)  # a segfault names the line
     # On a timeout the runner sends SIGUSR1 first: the stack then says where the run was.
     faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)
 
@@ -114,6 +184,11 @@ def main(spec_path):
             raise AttributeError(
                 f"{os.path.basename(snippet)} has no function {spec['function']}()"
             )
+        code = getattr(function, "__code__", None)
+        if code is not None:  # the place to name if the run dies or returns something odd
+            _write_json(
+                out_dir, "call.json", {"file": code.co_filename, "line": code.co_firstlineno}
+            )
         returned = function()
         if returned is None:
             returned = {}
@@ -130,8 +205,9 @@ def main(spec_path):
             fig.savefig(os.path.join(out_dir, file), **SAVE_OPTIONS)
             figures.append({"index": index, "label": fig.get_label() or "", "file": file})
             plt.close(fig)
+        result = {"values": values, "figures": figures, "opened": sorted(opened)}
+        status = 0
     except BaseException as exc:  # noqa: BLE001 - everything the snippet raises is reported
-        sys.stdout.flush()
         frames = [
             {"file": fr.filename, "line": fr.lineno, "function": fr.name}
             for fr in traceback.extract_tb(exc.__traceback__)
@@ -141,18 +217,31 @@ def main(spec_path):
         error = {
             "type": type(exc).__name__,
             "message": str(exc),
-            "traceback": "".join(traceback.format_exception(exc)),
+            "memory": isinstance(exc, MemoryError),
+            "traceback": _author_traceback(exc, spec["project_root"]),
             "frames": frames,
         }
-        with open(os.path.join(out_dir, "error.json"), "w") as f:
-            json.dump(error, f)
-        return 1
-    sys.stdout.flush()
-    result = {"values": values, "figures": figures, "opened": sorted(opened)}
-    with open(os.path.join(out_dir, "result.json"), "w") as f:
-        json.dump(result, f)
-    return 0
+        result, status = None, 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the snippet closed it
+            pass
+    stop_descendants()
+    if status == 0:
+        _write_json(out_dir, "result.json", result)
+    else:
+        _write_json(out_dir, "error.json", error)
+    return status
+
+
+def main(spec_path):
+    with open(spec_path) as f:
+        spec = json.load(f)
+    write_rc(spec["out_dir"])
+    status = run(spec)
+    os._exit(status)  # threads the snippet left running do not hold the process
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    main(sys.argv[1])

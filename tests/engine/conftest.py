@@ -40,11 +40,12 @@ class FixtureSite:
         return path
 
     def counted_snippet(self, name: str, body: str = "    return {}") -> Path:
-        """A snippet whose main() notes each execution in the run log."""
+        """A snippet whose main() notes each execution in the run log (its path is written in
+        the snippet: a run sees none of the caller's environment)."""
         stem = name.removesuffix(".py")
         text = (
             "import os\n\n\ndef main():\n"
-            f"    with open(os.environ['RUN_LOG'], 'a') as f:\n        f.write('{stem}\\n')\n"
+            f"    with open({str(self.log)!r}, 'a') as f:\n        f.write('{stem}\\n')\n"
             f"{textwrap.dedent(body) if not body.startswith('    ') else body}\n"
         )
         path = self.root / "snippets" / name

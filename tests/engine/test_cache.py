@@ -99,7 +99,7 @@ def test_corrupt_entries_are_rerun_never_served(site):
     site.snippet(
         "fig.py",
         "import os\nimport matplotlib.pyplot as plt\n\n\ndef main():\n"
-        "    open(os.environ['RUN_LOG'], 'a').write('fig\\n')\n"
+        f"    open({str(site.log)!r}, 'a').write('fig\\n')\n"
         "    plt.subplots(num='f')[1].plot([1, 2])\n    print('hello')\n    return {'v': 3}\n",
     )
     site.entry(
@@ -143,15 +143,14 @@ def test_cache_off_executes_every_time(site):
     assert not (site.root / ".cache").exists()
 
 
-def test_runs_execute_in_parallel(site, tmp_path, monkeypatch):
+def test_runs_execute_in_parallel(site, tmp_path):
     """A rendezvous: each run announces itself, then waits for the other. Run one after the
     other, the first would wait in vain; run side by side, both meet."""
-    monkeypatch.setenv("MEET_DIR", str(tmp_path))
     for me, other in (("p1", "p2"), ("p2", "p1")):
         site.snippet(
             f"{me}.py",
             "import os\nimport time\nfrom pathlib import Path\n\n\ndef main():\n"
-            "    meet = Path(os.environ['MEET_DIR'])\n"
+            f"    meet = Path({str(tmp_path)!r})\n"
             f"    (meet / '{me}').touch()\n"
             "    deadline = time.time() + 20\n"
             f"    while not (meet / '{other}').exists() and time.time() < deadline:\n"

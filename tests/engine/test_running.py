@@ -149,7 +149,7 @@ def test_each_run_is_isolated(site):
                 f.write("x")
             return {
                 "backend": matplotlib.get_backend(),
-                "cwd_is_project": os.getcwd().startswith(os.environ["PROJECT"]),
+                "cwd_is_project": os.getcwd().startswith(PROJECT),
                 "np_draw": float(np.random.rand()),
                 "py_draw": random.random(),
                 "hashseed": os.environ["PYTHONHASHSEED"],
@@ -158,13 +158,13 @@ def test_each_run_is_isolated(site):
             }
         """,
     )
+    (site.root / "snippets" / "probe.py").write_text(
+        (site.root / "snippets" / "probe.py").read_text().replace("PROJECT", repr(str(site.root)))
+    )
     site.snippet("probe2.py", "from probe import main\n")
     site.entry("index.md", "# T\n\n::run a probe.py\n\n::run b probe2.py\n")
-    import os
-
     from journal.project import Journal
 
-    os.environ["PROJECT"] = str(site.root)
     results = Journal(site.root, cache_dir=None).results_for(site.root / "posts/index.md")
     a, b = results["a"].values, results["b"].values
     assert a["backend"].lower() == "agg"
