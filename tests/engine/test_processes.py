@@ -258,6 +258,7 @@ def test_a_changed_lock_file_is_never_served_by_an_old_fork_server(site):
 
 def test_a_long_run_shows_its_latest_line_while_it_runs(site, monkeypatch):
     monkeypatch.setattr(runner, "PROGRESS_AFTER", 0.5)
+    monkeypatch.setenv("COLUMNS", "200")  # the live line is cut to the terminal's width
     site.snippet(
         "train.py",
         "import time\n\n\ndef main():\n    for step in range(1, 10):\n"
