@@ -166,6 +166,11 @@ def main(num_steps=1000, plot=True):
         f"(gap {gap_gd:.1e}), Adam NLL {loss_adam[-1]:.6f} (gap {gap_adam:.1e})"
     )
     row_err = np.abs(softmax_rows(W_adam) - P).max()
+    # pairs the counts give probability 0 (in rows that occur): a finite W never reaches 0, so
+    # the NLL's infimum is approached, never attained
+    unseen = (N == 0) & (N.sum(axis=1, keepdims=True) > 0)  # (V, V)
+    unseen_p_max = float(softmax_rows(W_adam)[unseen].max())
+    print(f"largest probability Adam's table still gives a pair never seen: {unseen_p_max:.1e}")
     print(f"largest difference between Adam's table and the counts' table: {row_err:.1e}")
     slowest = ", ".join(VOCAB[i] for i in np.argsort(-row_gaps(P, softmax_rows(W_gd)))[:4])
     print(f"rows furthest from the counts after gradient descent: {slowest}")
@@ -180,6 +185,7 @@ def main(num_steps=1000, plot=True):
         "n_train": len(train),
         "n_val": len(val),
         "zero_pairs": int((N == 0).sum()),
+        "unseen_p_max": unseen_p_max,
         "train_nll": float(train_nll),
         "val_nll": float(val_nll),
         "uniform_nll": float(np.log(V)),

@@ -10,6 +10,8 @@ concatenated, passed through one tanh hidden layer, and mapped to logits over th
 It is trained with the layers, the MLP loop and the Adam of the backprop entry, unchanged.
 """
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 from bigram import count_bigrams, count_model, nll
@@ -66,6 +68,33 @@ def vowel_distances(C):
     return vv, vc
 
 
+# --8<-- [start:permutation]
+def set_closeness(D, sets):
+    """For each set of letters (rows of `sets`, (S, k)): mean distance within the set divided by
+    mean distance from the set to the other letters. Below 1: the set sits together."""
+    n, k = len(D), sets.shape[1]
+    i, j = np.triu_indices(k, k=1)
+    within = D[sets[:, i], sets[:, j]].sum(axis=1)  # (S,) sum over the k(k-1)/2 pairs
+    to_all = D.sum(axis=1)[sets].sum(axis=1)  # (S,) members to every letter (themselves: 0)
+    between = to_all - 2 * within  # (S,) members to non-members
+    return (within / len(i)) / (between / (k * (n - k)))
+
+
+def vowel_permutation_test(C):
+    """The vowels' closeness against every other set of five letters (an exact permutation test):
+    p = the fraction of the C(26, 5) sets that sit at least as close together as the vowels."""
+    letters = np.arange(1, V)  # the 26 letters (index 0 is the space)
+    D = np.linalg.norm(C[letters, None] - C[None, letters], axis=-1)  # (26, 26) distances
+    sets = np.array(list(itertools.combinations(range(len(letters)), 5)))  # (65780, 5)
+    scores = set_closeness(D, sets)  # (65780,)
+    vowels = [VOCAB.index(c) - 1 for c in "aeiou"]  # their rows of D
+    score = scores[np.flatnonzero((sets == vowels).all(axis=1))[0]]  # the vowels are one set
+    return float(score), float(np.mean(scores <= score)), len(sets), float(np.mean(scores < 1))
+
+
+# --8<-- [end:permutation]
+
+
 def plot_curves(history, bigram_val, steps_per_eval):
     """Training loss (thin, averaged over windows) and held-out loss, with the bigram's as a line."""
     fig, ax = plt.subplots(figsize=(4.2, 3.0), num="curves")
@@ -91,7 +120,7 @@ def plot_curves(history, bigram_val, steps_per_eval):
 def plot_embeddings(C):
     """The 27 learned character vectors in 2-D: vowels in one colour, consonants in another."""
     Z, ratio = embedding_map(C)
-    fig, ax = plt.subplots(figsize=(3.6, 3.0), num="embeddings")
+    fig, ax = plt.subplots(figsize=(4.4, 3.0), num="embeddings")
     kinds = np.array([0 if ch in "aeiou" else (2 if ch == " " else 1) for ch in VOCAB])  # (V,)
     for kind, name in enumerate(["vowel", "consonant", "space"]):
         ax.scatter(
@@ -103,8 +132,14 @@ def plot_embeddings(C):
             label=name,
         )
     for i, ch in enumerate(VOCAB):
-        ax.annotate("␣" if ch == " " else ch, Z[i], ha="center", va="center", fontsize=8)
-    ax.legend(fontsize=7, markerscale=0.6)
+        if ch == " ":  # no glyph for a space: name it beside its marker
+            ax.annotate("space", Z[i], xytext=(7, 0), textcoords="offset points", fontsize=7,
+                        ha="left", va="center")  # fmt: skip
+        else:
+            ax.annotate(ch, Z[i], ha="center", va="center", fontsize=8)
+    ax.legend(
+        fontsize=7, markerscale=0.6, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
+    )
     ax.set_xlabel(f"PC 1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC 2 ({ratio[1]:.0%})")
     fig.tight_layout()
@@ -148,6 +183,8 @@ def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
     print("a sample from the MLP:", repr(text))
     vv, vc = vowel_distances(model[0][1]["C"])
     print(f"mean distance vowel-vowel {vv:.2f}, vowel-consonant {vc:.2f} (in {E}-d)")
+    closeness, p, n_sets, below_one = vowel_permutation_test(model[0][1]["C"])
+    print(f"vowels' closeness {closeness:.3f}; sets of five letters at least as close: {p:.1%}")
     values = {
         "val_nll": float(val_loss),
         "train_nll": float(train_loss),
@@ -162,6 +199,10 @@ def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
         "sample": text,
         "vowel_vowel": float(vv),
         "vowel_consonant": float(vc),
+        "vowel_closeness": closeness,
+        "vowel_p": p,
+        "n_sets": n_sets,
+        "sets_below_one": below_one,
     }
     if plot:
         plot_curves(history, bigram_val, steps_per_eval=250)
@@ -171,6 +212,21 @@ def main(seed=0, T=3, E=8, H=128, num_steps=2000, plot=True):
 
 
 # --8<-- [end:main]
+
+
+def vowels_over_seeds(seeds=(1, 2, 3)):
+    """The same model and test from other seeds: is the vowels' closeness a property of the
+    language, or of one initialisation?"""
+    out = {}
+    for seed in seeds:
+        v = main(seed=seed, plot=False)
+        out |= {f"{k}_{seed}": v[k] for k in ("vowel_vowel", "vowel_consonant", "vowel_p")}
+        out[f"val_nll_{seed}"] = v["val_nll"]
+        out[f"bigram_val_nll_{seed}"] = v["bigram_val_nll"]
+    ps = [out[f"vowel_p_{seed}"] for seed in seeds]
+    out |= {"seeds": len(seeds), "p_lo": min(ps), "p_hi": max(ps)}
+    out["ordered"] = sum(out[f"vowel_vowel_{s}"] < out[f"vowel_consonant_{s}"] for s in seeds)
+    return out
 
 
 if __name__ == "__main__":
