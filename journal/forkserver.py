@@ -153,6 +153,10 @@ class Server:
         for pid, _ in self.runs.values():
             self.kill(pid)
         worker.stop_descendants()
+        folder = os.path.dirname(self.listener.getsockname())
+        for name in os.listdir(folder):  # the socket, the figure settings, the log
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
 
 
 def main(path):
