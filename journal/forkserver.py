@@ -21,9 +21,12 @@ import signal
 import socket
 import sys
 
-import worker
+if __package__:  # imported as journal.forkserver (a test, a tool), not run
+    from . import worker
+else:
+    import worker
 
-del sys.modules["worker"]  # a snippet named worker.py must still find its own
+    del sys.modules["worker"]  # a snippet named worker.py must still find its own
 
 # What nearly every run imports. scikit-learn is left out: few runs use it, and importing it
 # (about half a second) would delay every build's first run; importing it while idle would make
