@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import corrections, deps, directives, notebook, snippets
+from . import corrections, deps, directives, frontmatter, notebook, snippets
 from .directives import Code, Figure, Run
-from .errors import JournalError, Location
+from .errors import JournalError, Location, did_you_mean
 
 CATEGORIES = (
     "Foundations",
@@ -61,7 +62,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path  # 0: not about a line
+        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -107,14 +109,21 @@ class Checker:
                 self.check_markdown(path)
             else:
                 self.check_notebook(path)
+        cache_dir = os.environ.get("JOURNAL_CACHE_DIR")
+        problem = unusable_folder(self.root / cache_dir) if cache_dir else ""
+        if problem:  # the build would stop on it
+            self.report(f"JOURNAL_CACHE_DIR={cache_dir}", 0, f"{problem}; point it at a folder")
         self.check_unique("slug")
         self.check_unique("discussion_id")
         self.check_snippets()
         return sorted(set(self.problems))
 
     # -- front matter ---------------------------------------------------------------------------
-    def check_front_matter(self, rel: str, meta: dict, line_of) -> None:
+    def check_front_matter(self, rel: str, meta: dict, line_of, unreadable=frozenset()) -> None:
+        """``unreadable``: keys whose value could not be read (already reported at their line)."""
         for key in REQUIRED:
+            if key in unreadable:
+                continue
             if key not in meta or meta[key] is None:
                 self.report(rel, line_of(None), f"front matter has no {key}:")
         value = meta.get("title")
@@ -198,9 +207,14 @@ class Checker:
     # -- Markdown entries -------------------------------------------------------------------------
     def check_markdown(self, path: Path) -> None:
         rel = self.rel(path)
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = snippets.read_text(path, self.root, None)
+        except JournalError as err:
+            self.report(rel, 1, err.message + " (an entry is UTF-8 Markdown)")
+            return
         lines = text.splitlines()
         meta, end = self._front_matter(lines, rel)
+        unreadable = self._unreadable
         readable = meta is not None
         meta = meta or {}
         info = EntryInfo(rel, meta)
@@ -224,13 +238,15 @@ class Checker:
             return 1
 
         if readable and end:
-            self.check_front_matter(rel, meta, line_of)
+            self.check_front_matter(rel, meta, line_of, unreadable)
         more = next((i for i, line in enumerate(lines, 1) if line.strip() == MORE), None)
         if more is None:
             self.report(rel, max(end, 1), f"no '{MORE}' line: put one after the opening paragraphs")
 
-        parsed = self._directives(text, rel)
-        for d in parsed:
+        entry = directives.parse(text, rel, strict=False)
+        for err in entry.problems:
+            self.error(err, rel)
+        for d in entry.directives:
             if isinstance(d, Code):
                 try:
                     snippets.read(self.snippets_dir, self.root, d.file, d.section, d.where)
@@ -245,18 +261,12 @@ class Checker:
                     d.where.line,
                     f"figure above '{MORE}': the excerpt on the home page cannot show it; move it below",
                 )
-        if any(isinstance(d, Exception) for d in parsed):
-            return
-        try:
-            entry = directives.parse(text, rel)
-        except JournalError as err:
-            self.error(err, rel)
-            return
         self._check_values(path, entry)
 
     def _front_matter(self, lines: list[str], rel: str) -> tuple[dict | None, int]:
         """The YAML front matter (None if unreadable) and the number of the line after it
         (0 if there is none)."""
+        self._unreadable = set()
         if not lines or lines[0].strip() != "---":
             self.report(rel, 1, "no front matter: start the entry with a '---' line")
             return {}, 0
@@ -264,39 +274,23 @@ class Checker:
         if end is None:
             self.report(rel, 1, "front matter is not closed by a '---' line")
             return {}, 0
+        self._unreadable: set[str] = set()
         try:
-            meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2026-13-01
+            front = frontmatter.load("\n".join(lines[1:end]), first_line=2)
+        except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.report(
                 rel, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {problem}"
             )
             return None, end + 1
-        if not isinstance(meta, dict):
-            self.report(rel, 2, "front matter must be a YAML mapping (key: value lines)")
+        except frontmatter.NotAMapping as exc:
+            self.report(rel, 2, str(exc))
             return None, end + 1
-        return meta, end + 1
-
-    def _directives(self, text: str, rel: str) -> list:
-        """Every directive of the entry, each parsed on its own (so every bad one is reported)."""
-        found = []
-        for number, line, fenced in directives._lines_outside_fences(text):
-            if fenced:
-                continue
-            match = directives._DIRECTIVE.match(line.rstrip("\n"))
-            if not match:
-                continue
-            try:
-                found.append(
-                    directives._parse_directive(
-                        match.group(1), match.group(2), Location(rel, number)
-                    )
-                )
-            except JournalError as err:
-                self.error(err, rel)
-                found.append(err)
-        return found
+        for line, message in front.problems:
+            self.report(rel, line, message)
+        self._unreadable = front.unreadable
+        return front.meta, end + 1
 
     def _check_run(self, run: Run, info: EntryInfo) -> None:
         try:
@@ -307,16 +301,21 @@ class Checker:
         info.snippet_files.add(run.file)
         info.run_files.add(run.file)
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = ast.parse(snippets.read_text(path, self.root, run.where))
+        except JournalError as err:
+            self.error(err, info.rel)
+            return
         except SyntaxError as exc:
             self.report(self.rel(path), exc.lineno or 1, f"syntax error: {exc.msg}")
             return
         defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
         if run.function not in defined:
+            close = did_you_mean(run.function, defined)
             self.report(
                 run.where.path,
                 run.where.line,
-                f"{run.file} has no function {run.function}() for run {run.name!r}",
+                f"{run.file} has no function {run.function}() for run {run.name!r}"
+                + (f" ({close})" if close else ""),
             )
 
     def _check_values(self, path: Path, entry) -> None:
@@ -472,6 +471,17 @@ def _string_literals(source: str) -> tuple[set[str], list[re.Pattern]]:
             ]
             patterns.append(re.compile("".join(parts)))
     return names, patterns
+
+
+def unusable_folder(path: Path) -> str:
+    """Why ``path`` cannot be (or become) a folder, or '' if it can."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if folder.is_dir():
+                return ""
+            kind = "is a file" if folder == path else f"is inside {folder}, which is a file"
+            return f"{path} {kind}, not a folder"
+    return ""
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -11,10 +11,10 @@ from pathlib import Path
 @functools.lru_cache(maxsize=1024)
 def _imported_names_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     """The imports of one file, parsed once per version of it."""
-    return frozenset(_imported_names(path.read_text(encoding="utf-8")))
+    return frozenset(_imported_names(path.read_bytes()))  # bytes: decoded as Python would
 
 
-def _imported_names(source: str) -> set[str]:
+def _imported_names(source: str | bytes) -> set[str]:
     names: set[str] = set()
     try:
         tree = ast.parse(source)

@@ -1,8 +1,9 @@
 """Find the journal's directives in an entry's Markdown: ``::code``, ``::run``, ``::output``,
 ``::figure`` lines and inline ``{{ run.value }}`` references, each with its line number.
 
-Lines inside fenced code blocks and text inside inline code spans are left alone, so an entry can
-show the syntax without triggering it.
+What Markdown shows literally is left alone, so an entry can show the syntax without triggering
+it: fenced code blocks (also indented, as in a list item), indented code blocks, HTML comments,
+and inline code spans.
 """
 
 from __future__ import annotations
@@ -10,18 +11,24 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .errors import JournalError, Location
+from .errors import JournalError, Location, did_you_mean
 
 DEFAULT_TIMEOUT = 60.0
 
 _DIRECTIVE = re.compile(r"^::([A-Za-z_-]+)\b(.*)$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+\S")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+_COMMENT = re.compile(r"<!--.*?-->")
 VALUE_REF = re.compile(
-    r"\{\{\s*(?P<run>[A-Za-z_][\w-]*)\.(?P<key>[A-Za-z_]\w*)\s*(?::(?P<spec>[^}]*?))?\s*\}\}"
+    r"\{\{\s*(?P<run>[A-Za-z_][\w-]*)\.(?P<key>[A-Za-z_]\w*)\s*(?::(?P<spec>[^}]*?))?"
+    r"(?:\s+\|\s*(?P<flag>[^\s}]+))?\s*\}\}"
 )
+# ``{{ run.key | nonfinite }}``: the author expects the value may be NaN or infinite.
+FLAGS = ("nonfinite",)
+TAB = 4  # Python-Markdown's tab_length: a list item's content and an indented code block
 _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 
 
@@ -77,9 +84,18 @@ class ValueRef:
     name: str
     key: str
     spec: str
+    nonfinite: bool = False  # NaN or infinity expected: printed as is, not an error
 
 
-Directive = Code | Run | Output | Figure
+@dataclass(frozen=True)
+class Invalid:
+    """A directive line that cannot be read: in the preview it shows as its error."""
+
+    where: Location
+    error: JournalError
+
+
+Directive = Code | Run | Output | Figure | Invalid
 
 KNOWN = "::code, ::run, ::output, ::figure"
 
@@ -161,70 +177,184 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             )
         caption = options.get("caption", "").strip()
         return Figure(where, positional[0], positional[1], alt, caption, "colours" in options)
-    raise JournalError(f"unknown directive ::{kind}", where, hint=f"known directives: {KNOWN}")
+    close = did_you_mean(kind, ("code", "run", "output", "figure"), "::")
+    raise JournalError(
+        f"unknown directive ::{kind}", where, hint=f"{close + ' ' if close else ''}known: {KNOWN}"
+    )
 
 
-def _lines_outside_fences(text: str) -> Iterator[tuple[int, str, bool]]:
-    """Yield (line number, line, inside a fence) for every line of ``text``."""
+def _indent(line: str) -> int:
+    head = line[: len(line) - len(line.lstrip(" \t"))]
+    return len(head.expandtabs(TAB))
+
+
+def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
+    """Yield (line number, line, literal spans) for every line of ``text``: the spans of the line
+    Markdown shows literally (code spans, HTML comments), or None when all of it is (a line of a
+    code block or of a comment).
+
+    Block structure as Python-Markdown sees it: a fence at any indentation (pymdownx.superfences
+    nests them in list items) runs to its closing fence; a line indented by four more than the
+    enclosing list item's content, after a blank line or another such line, is indented code;
+    ``<!--`` runs to ``-->`` across lines."""
     fence: str | None = None
+    in_comment = False
+    list_content: int | None = None  # indent of the current list item's content
+    blank_before = True
+    in_code = False
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            yield number, line, True
-        elif fence is not None:
-            stripped = line.strip()
-            if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
+        body = line.rstrip("\r\n")
+        blank = not body.strip()
+        if fence is not None:
+            stripped = body.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
                 fence = None
-            yield number, line, True
-        else:
-            yield number, line, False
+            yield number, line, None
+            continue
+        if in_comment:
+            end = body.find("-->")
+            if end < 0:
+                yield number, line, None
+                continue
+            spans = [(0, end + 3), *_inline_literals(body, end + 3)]
+            in_comment = _comment_start(body, spans) >= 0
+            yield number, line, _with_open_comment(body, spans)
+            blank_before = False
+            continue
+        indent = _indent(body)
+        item = _LIST_ITEM.match(body)
+        code_indent = (list_content or 0) + TAB
+        if not blank and indent >= code_indent and (blank_before or in_code) and not item:
+            in_code = True
+            yield number, line, None
+            continue
+        if not blank:
+            in_code = False
+            if item:
+                list_content = _indent(item.group(1)) + TAB
+            elif indent == 0 and blank_before:
+                list_content = None  # a paragraph at the margin ends the list
+        fenced = _FENCE.match(body)
+        if fenced and indent < code_indent:
+            fence = fenced.group(1)
+            yield number, line, None
+            blank_before = False
+            continue
+        spans = _inline_literals(body, 0)
+        in_comment = _comment_start(body, spans) >= 0
+        yield number, line, _with_open_comment(body, spans)
+        blank_before = blank
 
 
-def _outside_code_spans(line: str, fn: Callable[[re.Match], str]) -> str:
-    """Apply ``fn`` to value references in ``line`` except inside `code spans`."""
+def _inline_literals(line: str, start: int) -> list[tuple[int, int]]:
+    """Code spans and complete HTML comments in ``line`` from ``start``, left to right."""
+    spans, pos = [], start
+    while pos < len(line):
+        code = _CODE_SPAN.search(line, pos)
+        comment = _COMMENT.search(line, pos)
+        first = min((m for m in (code, comment) if m), key=lambda m: m.start(), default=None)
+        if first is None:
+            break
+        spans.append((first.start(), first.end()))
+        pos = first.end()
+    return spans
+
+
+def _comment_start(line: str, spans: list[tuple[int, int]]) -> int:
+    """Where ``line`` opens a comment it does not close (outside its literal spans), or -1."""
+    pos = 0
+    for start, end in [*spans, (len(line), len(line))]:
+        found = line.find("<!--", pos, start)
+        if found >= 0:
+            return found
+        pos = end
+    return -1
+
+
+def _with_open_comment(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` plus, when the line opens a comment it does not close, the rest of the line."""
+    start = _comment_start(line, spans)
+    if start < 0:
+        return spans
+    return [*(span for span in spans if span[1] <= start), (start, len(line))]
+
+
+def _refs(line: str, spans: list[tuple[int, int]], fn: Callable[[re.Match], str]) -> str:
+    """Apply ``fn`` to the value references of ``line`` outside its literal ``spans``."""
     out, pos = [], 0
-    for span in _CODE_SPAN.finditer(line):
-        out.append(VALUE_REF.sub(fn, line[pos : span.start()]))
-        out.append(span.group(0))
-        pos = span.end()
+    for start, end in spans:
+        out.append(VALUE_REF.sub(fn, line[pos:start]))
+        out.append(line[start:end])
+        pos = end
     out.append(VALUE_REF.sub(fn, line[pos:]))
     return "".join(out)
 
 
+def _value_ref(m: re.Match, where: Location) -> ValueRef:
+    flag = m["flag"]
+    if flag is not None and flag not in FLAGS:
+        close = did_you_mean(flag, FLAGS)
+        raise JournalError(
+            f"unknown mark '| {flag}' in {m.group(0)}",
+            where,
+            hint=close or "write {{ run.key | nonfinite }} for a value that may be NaN or infinite",
+        )
+    return ValueRef(where, m["run"], m["key"], (m["spec"] or "").strip(), flag == "nonfinite")
+
+
+def _directive_line(line: str, spans) -> re.Match | None:
+    if spans is None or (spans and spans[0][0] == 0):
+        return None
+    return _DIRECTIVE.match(line.rstrip("\r\n"))
+
+
 @dataclass
 class ParsedEntry:
-    """All directives and value references of one entry, in the order they appear."""
+    """All directives and value references of one entry, in the order they appear, and the
+    problems found (each bad directive is also an ``Invalid`` in ``directives``)."""
 
     path: str
     directives: list[Directive]
     values: list[ValueRef]
+    problems: list[JournalError] = field(default_factory=list)
+    # (line, run name) -> the problem with that use of the name (undefined, defined twice)
+    misnamed: dict[tuple[int, str], JournalError] = field(default_factory=dict)
 
     @property
     def runs(self) -> list[Run]:
         return [d for d in self.directives if isinstance(d, Run)]
 
 
-def parse(text: str, path: str) -> ParsedEntry:
-    """Read every directive in ``text`` (the entry at ``path``); raise on the first bad one."""
-    directives: list[Directive] = []
-    values: list[ValueRef] = []
-    for number, line, fenced in _lines_outside_fences(text):
-        if fenced:
+def parse(text: str, path: str, strict: bool = True) -> ParsedEntry:
+    """Read every directive in ``text`` (the entry at ``path``). Strict: raise the first problem;
+    else collect them all in ``problems`` (the preview shows each in the page, ``journal check``
+    lists them)."""
+    entry = ParsedEntry(path, [], [])
+    for number, line, spans in scan(text):
+        if spans is None:
             continue
         where = Location(path, number)
-        match = _DIRECTIVE.match(line.rstrip("\n"))
+        match = _directive_line(line, spans)
         if match:
-            directives.append(_parse_directive(match.group(1), match.group(2), where))
+            try:
+                entry.directives.append(_parse_directive(match.group(1), match.group(2), where))
+            except JournalError as err:
+                entry.problems.append(err)
+                entry.directives.append(Invalid(where, err))
             continue
 
         def collect(m: re.Match, where=where) -> str:
-            values.append(ValueRef(where, m["run"], m["key"], (m["spec"] or "").strip()))
+            try:
+                entry.values.append(_value_ref(m, where))
+            except JournalError as err:
+                entry.problems.append(err)
             return m.group(0)
 
-        _outside_code_spans(line, collect)
-    entry = ParsedEntry(path, directives, values)
+        _refs(line, spans, collect)
     _check_names(entry)
+    entry.problems.sort(key=lambda err: err.where.line if err.where else 0)
+    if strict and entry.problems:
+        raise entry.problems[0]
     return entry
 
 
@@ -234,40 +364,54 @@ def _check_names(entry: ParsedEntry) -> None:
     for run in entry.runs:
         if run.name in defined:
             first = defined[run.name].where
-            raise JournalError(
+            entry.misnamed[(run.where.line, run.name)] = JournalError(
                 f"run {run.name!r} is defined twice (first at {first})",
                 run.where,
                 hint="give each run its own name",
             )
-        defined[run.name] = run
+        defined.setdefault(run.name, run)
     uses = [d for d in entry.directives if isinstance(d, Output | Figure)] + entry.values
     for use in uses:
         if use.name not in defined:
             known = ", ".join(sorted(defined)) or "none in this entry"
-            raise JournalError(
+            close = did_you_mean(use.name, defined)
+            entry.misnamed[(use.where.line, use.name)] = JournalError(
                 f"no run named {use.name!r}",
                 use.where,
-                hint=f"add '::run {use.name} FILE' to the entry (runs defined: {known})",
+                hint=close or f"add '::run {use.name} FILE' to the entry (runs defined: {known})",
             )
+    entry.problems.extend(entry.misnamed.values())
 
 
 def substitute(text: str, path: str, directive_fn, value_fn) -> str:
-    """Rewrite ``text``: each directive line becomes ``directive_fn(directive)``, each value
-    reference ``value_fn(ref)``. Fenced code and code spans are kept as they are."""
+    """Rewrite ``text``: each directive line becomes ``directive_fn(directive)`` (an ``Invalid``
+    for a line that cannot be read), each value reference ``value_fn(ref)`` (or
+    ``value_fn(error)``). What Markdown shows literally is kept as it is."""
+    misnamed = parse(text, path, strict=False).misnamed
     out = []
-    for number, line, fenced in _lines_outside_fences(text):
-        if fenced:
+    for number, line, spans in scan(text):
+        if spans is None:
             out.append(line)
             continue
         where = Location(path, number)
-        match = _DIRECTIVE.match(line.rstrip("\n"))
+        match = _directive_line(line, spans)
         if match:
-            directive = _parse_directive(match.group(1), match.group(2), where)
+            try:
+                directive = _parse_directive(match.group(1), match.group(2), where)
+            except JournalError as err:
+                directive = Invalid(where, err)
+            name = getattr(directive, "name", None)
+            if (number, name) in misnamed:
+                directive = Invalid(where, misnamed[(number, name)])
             out.append(directive_fn(directive) + "\n")
             continue
 
         def replace(m: re.Match, where=where) -> str:
-            return value_fn(ValueRef(where, m["run"], m["key"], (m["spec"] or "").strip()))
+            try:
+                ref = _value_ref(m, where)
+            except JournalError as err:
+                return value_fn(err)
+            return value_fn(misnamed.get((where.line, ref.name), ref))
 
-        out.append(_outside_code_spans(line, replace))
+        out.append(_refs(line, spans, replace))
     return "".join(out)

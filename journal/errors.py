@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -44,3 +45,10 @@ class JournalError(Exception):
         if self.detail:
             parts.append("  " + self.detail.rstrip().replace("\n", "\n  "))
         return "\n".join(parts)
+
+
+def did_you_mean(word: str, choices, what: str = "") -> str:
+    """'did you mean `x`?' naming the closest of ``choices`` to a mistyped ``word``, or ''
+    when none is close (difflib's similarity ratio of at least 0.6)."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f"did you mean `{what}{close[0]}`?" if close else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__, deps, directives, render, runner, snippets
 from .cache import Cache, sha256_file
 from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
-from .errors import JournalError
+from .errors import JournalError, did_you_mean
 from .progress import Reporter, Silent, Summary
 from .results import FigureOut, RunResult, decode_value
 
@@ -220,6 +220,8 @@ class Journal:
             return outcome.get((entry.path, name)) or JournalError(f"run {name!r} has no result")
 
         def directive(d) -> str:
+            if isinstance(d, directives.Invalid):  # a line that cannot be read
+                return fail(d.error)
             if not self.execute and not isinstance(d, Code):
                 return render.not_executed_block() if isinstance(d, Output) else ""
             try:
@@ -251,7 +253,9 @@ class Journal:
                 return fail(err)
             raise AssertionError(d)
 
-        def value(ref: ValueRef) -> str:
+        def value(ref: ValueRef | JournalError) -> str:
+            if isinstance(ref, JournalError):  # a reference that cannot be read
+                return fail(ref, inline=True)
             if not self.execute:
                 return "…"
             result = result_of(ref.name)
@@ -259,21 +263,20 @@ class Journal:
                 return fail(result, inline=True) if errors is None else "…"
             if ref.key not in result.values:
                 known = ", ".join(sorted(result.values)) or "none"
+                close = did_you_mean(ref.key, result.values)
                 return fail(
                     JournalError(
                         f"run {ref.name!r} returned no value {ref.key!r}",
                         ref.where,
-                        hint=f"return it from the run's function; its values: {known}",
+                        hint=f"{close + ' ' if close else ''}return it from the run's function; "
+                        f"its values: {known}",
                     ),
                     inline=True,
                 )
             try:
-                return render.format_value(result.values[ref.key], ref.spec)
-            except (ValueError, TypeError) as exc:
-                return fail(
-                    JournalError(f"cannot format {ref.key!r} with {ref.spec!r}: {exc}", ref.where),
-                    inline=True,
-                )
+                return render.value_text(result.values[ref.key], ref)
+            except JournalError as err:
+                return fail(err, inline=True)
 
         return directives.substitute(text, entry.path, directive, value)
 

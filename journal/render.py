@@ -12,9 +12,11 @@ HTML scanner mistook for a tag, which otherwise wraps the block in a ``<p>`` (in
 
 from __future__ import annotations
 
+import cmath
 import html
 import re
 
+from .directives import ValueRef
 from .errors import JournalError
 from .snippets import Excerpt
 
@@ -131,6 +133,25 @@ def figure_block(
 def format_value(value, spec: str) -> str:
     """``value`` formatted with the Python format ``spec`` and escaped for HTML."""
     return html.escape(printable(format(value, spec)))
+
+
+def value_text(value, ref: ValueRef) -> str:
+    """What the prose shows for ``{{ run.key[:spec] }}``: ``value`` formatted. A NaN or an
+    infinity is an error unless the reference says ``| nonfinite``: a number the prose quotes
+    that went NaN is almost always a bug, and printing ``nan`` would publish it silently."""
+    if isinstance(value, float | complex) and not cmath.isfinite(value) and not ref.nonfinite:
+        raise JournalError(
+            f"{{{{ {ref.name}.{ref.key} }}}} is {value!r}, not a finite number",
+            ref.where,
+            hint=f"fix the run, or write {{{{ {ref.name}.{ref.key} | nonfinite }}}} if the "
+            "prose expects it",
+        )
+    try:
+        return format_value(value, ref.spec)
+    except (ValueError, TypeError) as exc:
+        raise JournalError(
+            f"cannot format {ref.key!r} with {ref.spec!r}: {exc}", ref.where
+        ) from None
 
 
 def error_block(error: JournalError) -> str:

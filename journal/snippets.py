@@ -11,12 +11,14 @@ Marker lines are never shown to the reader.
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import JournalError, Location
+from .errors import JournalError, Location, did_you_mean
 
 MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):([\w-]+)\]\s*$")
 
@@ -36,11 +38,13 @@ def resolve(snippets_dir: Path, root: Path, file: str, where: Location) -> Path:
     if not path.is_relative_to(snippets_dir.resolve()):
         raise JournalError(f"{file} is outside {snippets_dir.relative_to(root)}/", where)
     if not path.is_file():
-        near = sorted(p.name for p in snippets_dir.glob("*.py"))[:12]
+        names = sorted(p.name for p in snippets_dir.glob("*.py"))
+        close = did_you_mean(file, names)
         raise JournalError(
-            f"snippet {_rel(path, root)} not found",
+            f"snippet {_rel(path, root)} not found" + (f": {close}" if close else ""),
             where,
-            hint=f"paths are relative to {_rel(snippets_dir, root)}/; there: {', '.join(near) or 'nothing'}",
+            hint=f"paths are relative to {_rel(snippets_dir, root)}/; "
+            f"there: {', '.join(names[:12]) or 'nothing'}",
         )
     return path
 
@@ -54,6 +58,11 @@ def _rel(path: Path, root: Path) -> str:
 
 def sections(lines: list[str]) -> dict[str, tuple[int, int]]:
     """Map each section name to (index of its first line, index after its last line)."""
+    return _markers(lines)[0]
+
+
+def _markers(lines: list[str]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """The complete sections, and the start line (1-based) of each section never ended."""
     starts: dict[str, int] = {}
     found: dict[str, tuple[int, int]] = {}
     for i, line in enumerate(lines):
@@ -65,7 +74,25 @@ def sections(lines: list[str]) -> dict[str, tuple[int, int]]:
             starts[name] = i + 1
         elif name in starts:
             found[name] = (starts.pop(name), i)
-    return found
+    return found, starts
+
+
+def read_text(path: Path, root: Path, where: Location | None) -> str:
+    """A snippet's text, decoded as Python decodes it (UTF-8 unless a coding line says else);
+    bytes that do not decode are an error naming the file, its line, and ``where``."""
+    data = path.read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except SyntaxError as exc:  # a coding line naming no known encoding
+        raise JournalError(f"{_rel(path, root)}: {exc}", where) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise JournalError(
+            f"{_rel(path, root)}:{line} is not {exc.encoding} text (byte {data[exc.start]:#04x})",
+            where,
+            hint="save the snippet as UTF-8, as Python expects of source files",
+        ) from None
 
 
 def read(
@@ -73,16 +100,24 @@ def read(
 ) -> Excerpt:
     """The text of ``file`` (or of its ``section``) with marker lines removed."""
     path = resolve(snippets_dir, root, file, where)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text(path, root, where).splitlines()
     rel = _rel(path, root)
     if section is None:
         start, end = 0, len(lines)
     else:
-        found = sections(lines)
+        found, unended = _markers(lines)
+        if section in unended:
+            raise JournalError(
+                f"section {section!r} in {rel} has no end marker",
+                where,
+                hint=f"its start is {rel}:{unended[section]}; end it with "
+                f"'# --8<-- [end:{section}]'",
+            )
         if section not in found:
             names = ", ".join(sorted(found)) or "none"
+            close = did_you_mean(section, [*found, *unended])
             raise JournalError(
-                f"section {section!r} not found in {rel}",
+                f"section {section!r} not found in {rel}" + (f": {close}" if close else ""),
                 where,
                 hint=f"mark it with '# --8<-- [start:{section}]' and '# --8<-- [end:{section}]'; "
                 f"sections there: {names}",

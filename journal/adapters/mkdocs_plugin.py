@@ -29,8 +29,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
-from .. import deps, notebook
+from .. import deps, directives, notebook
+from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError
 from ..progress import Reporter
@@ -98,12 +100,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
+        cache_dir = os.environ.get("JOURNAL_CACHE_DIR") or self.config.cache_dir
+        if not _off("JOURNAL_CACHE"):
+            problem = unusable_folder(root / cache_dir)
+            if problem:
+                setting = (
+                    "JOURNAL_CACHE_DIR" if os.environ.get("JOURNAL_CACHE_DIR") else "cache_dir"
+                )
+                raise PluginError(
+                    f"journal: {setting}={cache_dir}: {problem}; point it at a folder (created "
+                    "if missing), or set JOURNAL_CACHE=off to run without a cache"
+                )
         self.journal = Journal(
             root,
             snippets_dir=self.config.snippets_dir,
-            cache_dir=None
-            if _off("JOURNAL_CACHE")
-            else os.environ.get("JOURNAL_CACHE_DIR") or self.config.cache_dir,
+            cache_dir=None if _off("JOURNAL_CACHE") else cache_dir,
             execute=not _off("JOURNAL_EXECUTE"),
             jobs=self.config.jobs,
             reporter=Reporter(),
@@ -126,11 +137,17 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             text = file.content_string
             if "::" not in text and "{{" not in text:
                 continue
+            if not self.serving and is_draft(text):
+                continue  # a published build leaves drafts out: nothing of theirs runs
             rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
             try:
-                self.entries[file.src_uri] = self.journal.parse(text, rel)
+                entry = directives.parse(text, rel, strict=not self.serving)
             except JournalError as err:
                 self._fail(err)
+                continue
+            for problem in entry.problems:  # the preview only: the page shows each one
+                self._fail(problem)
+            self.entries[file.src_uri] = entry
         self.outcome = self.journal.run_all(list(self.entries.values()))
         for result in self.outcome.values():
             if isinstance(result, JournalError):
@@ -258,8 +275,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             rendered = self.journal.render(markdown, entry, self.outcome, figure_url, errors)
         except JournalError as err:
             raise PluginError(f"journal: {err}") from None
+        logged = {str(err) for err in self.errors}
         for err in errors or []:
-            if err not in self.errors:
+            if str(err) not in logged:  # not yet told when the entry was read
                 preview_log.error("journal: %s", err)
         return rendered[offset:] if offset else rendered
 
@@ -267,6 +285,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         _poll_every(server, PREVIEW_POLL_SECONDS)
         server.watch(str(self.journal.snippets_dir))
         return server
+
+
+def is_draft(text: str) -> bool:
+    """Whether a page's front matter says ``draft: true`` (read as MkDocs reads it)."""
+    try:
+        _, meta = get_data(text)
+    except Exception:  # unreadable front matter: MkDocs reports it when it reads the page
+        return False
+    return meta.get("draft") is True
 
 
 def _poll_every(server, seconds: float) -> None:

@@ -77,3 +77,108 @@ def test_unknown_directive_is_an_error_with_a_hint(site):
     proc = site.build(ok=False)
     assert "posts/index.md:3: unknown directive ::plot" in proc.stderr
     assert "::code, ::run, ::output, ::figure" in proc.stderr
+
+
+# -- literal Markdown, marks and clear errors (issue 11) ------------------------------------------
+def test_references_markdown_shows_literally_stay_literal(site):
+    site.snippet("v.py", "def main():\n    return {'x': 42}\n")
+    site.entry(
+        "index.md",
+        """\
+        # T
+
+        ::run r v.py
+
+        Quoted: {{ r.x }}.
+
+            {{ r.x }} in an indented code block
+            ::code nowhere.py
+
+        - a list item quoting {{ r.x }}
+
+            ```text
+            {{ r.x }} in a fence inside the list item
+            ```
+
+        <!-- {{ r.x }} in a comment -->
+
+        <!--
+        ::code nowhere.py
+        {{ r.x }} in a comment of several lines
+        -->
+        """,
+    )
+    site.build()
+    text = html.unescape(re.sub(r"<[^>]+>", "", site.page()))
+    assert "Quoted: 42." in text
+    assert "a list item quoting 42" in text
+    assert "{{ r.x }} in an indented code block\n::code nowhere.py" in text
+    assert "{{ r.x }} in a fence inside the list item" in text
+    page = site.page()
+    assert "<!-- {{ r.x }} in a comment -->" in page
+    assert "::code nowhere.py\n{{ r.x }} in a comment of several lines" in page
+
+
+def test_a_nan_quoted_in_the_prose_is_an_error_unless_marked(site):
+    site.snippet("v.py", "def main():\n    return {'loss': float('nan'), 'top': float('inf')}\n")
+    site.entry("index.md", "# T\n\n::run r v.py\n\nThe loss is {{ r.loss:.3f }}.\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: {{ r.loss }} is nan, not a finite number" in proc.stderr
+    assert "{{ r.loss | nonfinite }}" in proc.stderr  # the hint says how to allow it
+    site.entry(
+        "index.md",
+        "# T\n\n::run r v.py\n\nThe loss is {{ r.loss:.3f | nonfinite }}, "
+        "the top {{ r.top | nonfinite }}.\n",
+    )
+    site.build()
+    assert "The loss is nan, the top inf." in site.page()
+
+
+def test_a_mistyped_value_or_section_suggests_the_closest(site):
+    site.snippet("geo.py", SNIPPET)
+    site.entry("index.md", "# T\n\n::run g geo.py\n\n{{ g.m }}\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: run 'g' returned no value 'm'" in proc.stderr
+    site.entry("index.md", "# T\n\n::run g geo.py\n\n{{ g.nn }}\n")
+    proc = site.build(ok=False)
+    assert "did you mean `n`?" in proc.stderr
+    site.entry("index.md", "# T\n\n::code geo.py#nrom\n")
+    proc = site.build(ok=False)
+    assert (
+        "posts/index.md:3: section 'nrom' not found in snippets/geo.py: did you mean `norm`?"
+        in (proc.stderr)
+    )
+
+
+def test_a_section_with_no_end_marker_says_so_and_where_it_starts(site):
+    site.snippet("geo.py", SNIPPET.replace("# --8<-- [end:norm]\n", ""))
+    site.entry("index.md", "# T\n\n::code geo.py#norm\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:3: section 'norm' in snippets/geo.py has no end marker" in proc.stderr
+    assert "its start is snippets/geo.py:4" in proc.stderr
+
+
+def test_a_snippet_that_is_not_utf8_is_a_clear_error(site):
+    (site.root / "snippets" / "lat.py").write_bytes(b'def main():\n    s = "caf\xe9"\n')
+    site.entry("index.md", "# T\n\nintro\n\n::code lat.py\n")
+    proc = site.build(ok=False)
+    assert "Traceback" not in proc.stderr
+    assert "posts/index.md:5: snippets/lat.py:2 is not utf-8 text (byte 0xe9)" in proc.stderr
+    # a coding line is honoured, as Python honours it
+    (site.root / "snippets" / "lat.py").write_bytes(
+        b'# -*- coding: latin-1 -*-\ndef main():\n    s = "caf\xe9"\n'
+    )
+    site.build()
+    assert "café" in html.unescape(site.page())
+
+
+def test_a_cache_folder_that_is_a_file_is_a_clear_error(site, tmp_path):
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("")
+    site.snippet("v.py", "def main():\n    return {'x': 1}\n")
+    site.entry("index.md", "# T\n\n::run r v.py\n\n{{ r.x }}\n")
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(blocker)})
+    assert "Traceback" not in proc.stderr
+    assert f"journal: JOURNAL_CACHE_DIR={blocker}: {blocker} is a file, not a folder" in (
+        proc.stderr
+    )

@@ -3,6 +3,7 @@ it, at the right ``file:line``."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def test_the_root_is_found_from_a_subfolder(journal):
         (
             "date: 2026-11-01",
             "date: 2026-13-01",
-            "first.md:1: front matter is not valid YAML: month must be in 1..12",
+            "first.md:3: date: 2026-13-01 is not a date (month must be in 1..12; write YYYY-MM-DD)",
         ),
         ("slug: first", "slug: First Entry", "first.md:9: slug 'First Entry' must be lowercase"),
         ("discussion_id: first\n", "", "first.md:1: front matter has no discussion_id:"),
@@ -232,8 +233,11 @@ def test_every_bad_directive_is_reported_not_only_the_first(journal):
     assert [line.split(": ", 1)[0] for line in found] == [
         "posts/entries/first.md:28",
         "posts/entries/first.md:29",
+        "posts/entries/first.md:30",
     ]
-    assert "unknown directive ::outptu" in found[0]
+    assert "unknown directive ::outptu (did you mean `::output`?" in found[0]
+    assert "run name '9' is not a valid name" in found[1]
+    assert "no run named 'nobody'" in found[2]
 
 
 def test_an_undefined_run_name(journal):
@@ -387,3 +391,97 @@ def test_problem_sorts_and_prints_as_file_line_message():
     problems = sorted([Problem("b.md", 2, "y"), Problem("a.md", 10, "x"), Problem("a.md", 9, "z")])
     assert [str(p) for p in problems] == ["a.md:9: z", "a.md:10: x", "b.md:2: y"]
     assert Checker(FIXTURE).run() == []
+
+
+# -- what check knows without running anything (issue 11) ----------------------------------------
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "date: 2026-11-01",
+            "date: 2026-02-30",
+            "first.md:3: date: 2026-02-30 is not a date (day is out of range for month; "
+            "write YYYY-MM-DD)",
+        ),
+        (
+            "date: 2026-11-01",
+            "date:\n  created: 2026-11-01\n  updated: 2026-11-31",
+            "first.md:5: date: 2026-11-31 is not a date (day is out of range for month; "
+            "write YYYY-MM-DD)",
+        ),
+    ],
+)
+def test_an_impossible_date_names_its_field_and_line_and_the_rest_is_still_checked(
+    journal, old, new, expected
+):
+    edit(journal, ENTRY, old, new)
+    edit(journal, ENTRY, "slug: first", "slug: First")
+    found = lines(journal)
+    assert f"posts/entries/{expected}" in found, found
+    assert not any("front matter has no date" in line for line in found), found
+    assert any("slug 'First' must be lowercase" in line for line in found), found
+
+
+def test_mistyped_names_get_the_closest_suggestion(journal):
+    edit(journal, ENTRY, "::code alpha.py#square", "::code alpha.py#sqare\n::code alhpa.py")
+    edit(journal, ENTRY, "::run alpha alpha.py", "::run alpha alpha.py:mian")
+    edit(journal, ENTRY, "beta says {{ beta.value }}", "beta says {{ bta.value }}")
+    found = "\n".join(lines(journal))
+    assert (
+        "first.md:21: section 'sqare' not found in snippets/alpha.py: did you mean `square`?"
+        in found
+    )
+    assert "first.md:22: snippet snippets/alhpa.py not found: did you mean `alpha.py`?" in found
+    assert "alpha.py has no function mian() for run 'alpha' (did you mean `main`?)" in found
+    assert "no run named 'bta' (did you mean `beta`?)" in found
+
+
+def test_a_section_without_its_end_marker_says_where_it_starts(journal):
+    edit(journal, "snippets/alpha.py", "# --8<-- [end:square]\n", "")
+    found = lines(journal)
+    assert (
+        "posts/entries/first.md:21: section 'square' in snippets/alpha.py has no end marker "
+        "(its start is snippets/alpha.py:4; end it with '# --8<-- [end:square]')"
+    ) in found, found
+
+
+def test_a_snippet_that_is_not_utf8_is_named_with_its_line(journal):
+    path = journal / "snippets" / "alpha.py"
+    path.write_bytes(path.read_bytes().replace(b"x squared.", b"x squared, caf\xe9."))
+    done = subprocess.run(
+        [str(JOURNAL), "check", "--root", str(journal)], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "posts/entries/first.md:21: snippets/alpha.py:6 is not utf-8 text (byte 0xe9)" in (
+        done.stdout
+    )
+
+
+def test_a_cache_folder_that_is_a_file_is_reported(journal, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    done = subprocess.run(
+        [str(JOURNAL), "check", "--root", str(journal)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "JOURNAL_CACHE_DIR": str(blocker / "cache")},
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines() == [
+        f"JOURNAL_CACHE_DIR={blocker / 'cache'}: {blocker / 'cache'} is inside {blocker}, "
+        "which is a file, not a folder; point it at a folder"
+    ]
+
+
+def test_literal_markdown_and_marks_are_checked_statically(journal):
+    edit(
+        journal,
+        ENTRY,
+        "::output beta",
+        "::output beta\n\n<!--\n::code nowhere.py\n{{ nobody.value }}\n-->\n\n"
+        "    {{ nobody.value }}\n\n{{ alpha.value | nonfinit }}",
+    )
+    assert lines(journal) == [
+        "posts/entries/first.md:37: unknown mark '| nonfinit' in {{ alpha.value | nonfinit }} "
+        "(did you mean `nonfinite`?)"
+    ]
