@@ -25,6 +25,7 @@ from pathlib import Path
 WORKER = Path(__file__).with_name("worker.py")
 FORKSERVER = Path(__file__).with_name("forkserver.py")
 READY_TIMEOUT = 120.0  # seconds the fork server may take to import its libraries
+LIBRARIES = Path(sysconfig.get_paths()["purelib"])  # site-packages: changes when pip installs
 
 
 class Fresh:
@@ -204,7 +205,7 @@ def stamp(root: Path, fingerprint: str) -> str:
     """What the fork server has loaded: the run's process (fingerprint), the installed
     libraries (site-packages changes when one is installed or removed) and the lock file."""
     parts = [fingerprint]
-    for path in (Path(sysconfig.get_paths()["purelib"]), root / "requirements.lock"):
+    for path in (LIBRARIES, root / "requirements.lock"):
         try:
             st = path.stat()
             parts.append(f"{path}:{st.st_mtime_ns}:{st.st_size}")
