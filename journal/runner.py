@@ -199,7 +199,6 @@ def execute(
     memory_text = spec.memory or DEFAULT_MEMORY
     memory = memory_bytes(memory_text, spec.where)
     stderr_file = out_dir / "stderr.txt"
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="journal-run-") as cwd:
         spec_file = out_dir / "spec.json"
         spec_file.write_text(
@@ -218,6 +217,7 @@ def execute(
         process = launch.start(
             spec_file, out_dir, cwd, environment(cwd), launch.stamp(root, fingerprint())
         )
+        started = time.perf_counter()  # the run's own time, not the fork server's start
         try:
             status = _wait(process, spec, out_dir / "stdout.txt", on_output)
             stack = _stack_at_timeout(process, stderr_file) if status is None else []
