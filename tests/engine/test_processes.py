@@ -124,9 +124,9 @@ def test_nothing_outlives_a_run_without_the_fork_server(site, monkeypatch):
     mark = f"{random.randrange(10**6, 10**7)}.5"
     site.snippet("leaver.py", LEAVER.format(mark=mark, end=ENDS["returns"]))
     started = time.monotonic()
-    outcome = results(site, "# T\n\n::run r leaver.py timeout=20\n")
+    outcome = results(site, "# T\n\n::run r leaver.py timeout=60\n")
     assert outcome[("posts/index.md", "r")].values == {"started": 3}
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30  # not the timeout: nothing held it
     assert left_running(mark) == []
 
 
