@@ -19,7 +19,12 @@ DEFAULT_TIMEOUT = 60.0
 
 _DIRECTIVE = re.compile(r"^::([A-Za-z_-]+)\b(.*)$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+\S")
+# What opens a block whose content is indented by four: a list item, an admonition (!!!), details
+# (???), a content tab (===), a footnote ([^1]:), a definition (:   ...).
+_CONTAINER = re.compile(
+    r"^([ \t]*)(?:[-*+]|\d+[.)]|!!!|\?\?\?\+?|===\+?|\[\^[^\]]+\]:|:)(?:[ \t]|$)"
+)
+_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _COMMENT = re.compile(r"<!--.*?-->")
 VALUE_REF = re.compile(
@@ -195,18 +200,20 @@ def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
 
     Block structure as Python-Markdown sees it: a fence at any indentation (pymdownx.superfences
     nests them in list items) runs to its closing fence; a line indented by four more than the
-    enclosing list item's content, after a blank line or another such line, is indented code;
-    ``<!--`` runs to ``-->`` across lines."""
+    enclosing block's content (a list item, an admonition...), after a blank line or another such
+    line, is indented code; ``<!--`` runs to ``-->`` across lines. Block quotes are read through
+    their ``>`` markers."""
     fence: str | None = None
     in_comment = False
-    list_content: int | None = None  # indent of the current list item's content
+    list_content: int | None = None  # indent of the current container's content
     blank_before = True
     in_code = False
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         body = line.rstrip("\r\n")
-        blank = not body.strip()
+        content = _QUOTE.sub("", body)  # what is inside a block quote's markers
+        blank = not content.strip()
         if fence is not None:
-            stripped = body.strip()
+            stripped = content.strip()
             if stripped.startswith(fence) and set(stripped) == {fence[0]}:
                 fence = None
             yield number, line, None
@@ -221,8 +228,8 @@ def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
             yield number, line, _with_open_comment(body, spans)
             blank_before = False
             continue
-        indent = _indent(body)
-        item = _LIST_ITEM.match(body)
+        indent = _indent(content)
+        item = _CONTAINER.match(content)
         code_indent = (list_content or 0) + TAB
         if not blank and indent >= code_indent and (blank_before or in_code) and not item:
             in_code = True
@@ -234,7 +241,7 @@ def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
                 list_content = _indent(item.group(1)) + TAB
             elif indent == 0 and blank_before:
                 list_content = None  # a paragraph at the margin ends the list
-        fenced = _FENCE.match(body)
+        fenced = _FENCE.match(content)
         if fenced and indent < code_indent:
             fence = fenced.group(1)
             yield number, line, None
