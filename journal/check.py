@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from . import corrections, deps, directives, frontmatter, notebook, snippets
+from . import plan as journal_plan
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location, did_you_mean
 
@@ -89,6 +90,8 @@ class Checker:
         self.problems: list[Problem] = []
         self.entries: list[EntryInfo] = []
         self.tests = self._read_tests()
+        plan_path = self.root / journal_plan.PLAN_FILE
+        self.steps = journal_plan.steps(journal_plan.load(plan_path)) if plan_path.is_file() else {}
 
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.root).as_posix()
@@ -188,6 +191,9 @@ class Checker:
             isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
         ):
             self.report(rel, line_of("tags"), "tags: must be a list of words")
+        wrong = journal_plan.disagreement(meta, self.steps)
+        if wrong:
+            self.report(rel, line_of("categories"), wrong)
         try:
             corrections.read(meta)
         except corrections.CorrectionError as err:

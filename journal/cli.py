@@ -141,7 +141,10 @@ def parser() -> argparse.ArgumentParser:
     )
     new.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today, UTC)")
     new.add_argument(
-        "--curriculum", type=int, help="the entry's number in the plan (default: the next one)"
+        "--curriculum",
+        type=int,
+        help="the entry's number in the plan (default: the first unwritten step of the "
+        "category's part in site_hooks/plan.yml; a number from another part is refused)",
     )
     new.add_argument("--tag", action="append", help="a tag (repeat for more)")
     common(new)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from . import plan as journal_plan
 from .check import CATEGORIES, SLUG
 
 MAX_SLUG = 60
@@ -61,16 +62,30 @@ def existing_ids(entries_dir: Path) -> dict[str, str]:
     return taken
 
 
-def next_curriculum(entries_dir: Path) -> int:
-    """One more than the highest ``curriculum:`` number among the entries (0 if none)."""
-    numbers = [
+def written_numbers(entries_dir: Path) -> set[int]:
+    """The ``curriculum:`` numbers the entries already cover."""
+    if not entries_dir.is_dir():
+        return set()
+    return {
         int(m.group(1))
         for path in entries_dir.glob("*.*")
         for m in re.finditer(
             r"^\"?curriculum:\s*(\d+)", path.read_text(encoding="utf-8", errors="replace"), re.M
         )
-    ]
-    return max(numbers, default=-1) + 1
+    }
+
+
+def next_curriculum(
+    entries_dir: Path, category: str | None = None, root: Path | None = None
+) -> int:
+    """The number to propose: with a plan (site_hooks/plan.yml under ``root``), the first step of
+    ``category``'s part that no entry covers (else its last step); without one, one more than the
+    highest number among the entries (0 if none)."""
+    written = written_numbers(entries_dir)
+    plan_path = (root or entries_dir.parents[1]) / journal_plan.PLAN_FILE
+    if category is not None and plan_path.is_file():
+        return journal_plan.propose(journal_plan.load(plan_path), category, written)
+    return max(written, default=-1) + 1
 
 
 def plan(
@@ -245,7 +260,15 @@ def write(
     slug, files = plan(root, title, slug, category)
     entries_dir = root / "posts" / "entries"
     if curriculum is None:
-        curriculum = next_curriculum(entries_dir) if entries_dir.is_dir() else 0
+        curriculum = next_curriculum(entries_dir, category, root)
+    plan_path = root / journal_plan.PLAN_FILE
+    if plan_path.is_file():
+        wrong = journal_plan.disagreement(
+            {"curriculum": curriculum, "categories": [category]},
+            journal_plan.steps(journal_plan.load(plan_path)),
+        )
+        if wrong:
+            raise ScaffoldError(f"--curriculum {curriculum} with --category {category!r}: {wrong}")
     date = date or dt.datetime.now(dt.UTC).date()
     module = module_name(slug)
     front = front_matter(title.strip(), slug, category, date, curriculum, tags)

@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from mkdocs.utils.meta import get_data
+
+from journal import plan as journal_plan
 
 log = logging.getLogger("mkdocs.hooks.journal_roadmap")
 
@@ -33,11 +34,24 @@ class Entry:
     title: str
     date: dt.date
     curriculum: int | None
+    categories: tuple[str, ...] = ()
 
 
 def load_plan(path: Path = PLAN) -> list[dict]:
     """The plan's parts, each {name, summary, steps: [{n, title}]}."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["parts"]
+    return journal_plan.load(path)
+
+
+def disagreements(plan: list[dict], entries: list[Entry]) -> list[str]:
+    """Every entry whose category is not the part of its curriculum step, with what to change."""
+    steps = journal_plan.steps(plan)
+    out = []
+    for e in entries:
+        meta = {"curriculum": e.curriculum, "categories": list(e.categories)}
+        wrong = journal_plan.disagreement(meta, steps)
+        if wrong:
+            out.append(f"{e.src_uri}: {wrong}")
+    return out
 
 
 def read_entries(pages: list[tuple[str, str]]) -> list[Entry]:
@@ -69,6 +83,7 @@ def read_entries(pages: list[tuple[str, str]]) -> list[Entry]:
                 title=str(meta.get("title") or Path(src).stem),
                 date=date if isinstance(date, dt.date) else dt.date.min,
                 curriculum=int(number) if number is not None else None,
+                categories=tuple(str(c) for c in meta.get("categories") or ()),
             )
         )
     return entries
@@ -118,7 +133,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     for entry in entries:
         if entry.curriculum is None:
             log.info("roadmap: %s has no `curriculum:` number in its front matter", entry.src_uri)
+    plan = load_plan()
+    for wrong in disagreements(plan, entries):  # a warning: `mkdocs build --strict` stops
+        log.warning("roadmap: %s", wrong)
     page_dir = str(Path(page.file.src_uri).parent).replace(".", "")
-    table = render(load_plan(), entries, page_dir)
+    table = render(plan, entries, page_dir)
     # md_in_html: the tables stay Markdown, inside a block the style sheet can size
     return markdown.replace(MARKER, f'<div class="journal-roadmap" markdown>\n\n{table}\n\n</div>')

@@ -1,29 +1,25 @@
-"""The journal's plan as a timeline: sixteen entries in five parts, drawn with plain matplotlib."""
+"""The journal's plan as a timeline: sixteen entries in five parts, drawn with plain matplotlib.
+
+The plan itself lives in one file, site_hooks/plan.yml, which the roadmap page, `journal check`
+and `journal new` read too; this module only reads it and draws it."""
+
+from pathlib import Path
 
 import matplotlib.pyplot as plt
+import yaml
+
+PLAN_FILE = Path(__file__).resolve().parents[1] / "site_hooks" / "plan.yml"
+
 
 # --8<-- [start:plan]
-PARTS = ["Foundations", "Neural networks", "Language models", "Generative models", "Production"]
+def read_plan(path=PLAN_FILE):
+    """The parts in order, and every step as (entry number, short title, part)."""
+    parts = yaml.safe_load(path.read_text(encoding="utf-8"))["parts"]
+    plan = [(s["n"], s["short"], p["name"]) for p in parts for s in p["steps"]]
+    return [p["name"] for p in parts], sorted(plan)
 
-# (entry number, short title, part): the plan as plain data.
-PLAN = [
-    (0, "why", "Foundations"),
-    (1, "linear algebra", "Foundations"),
-    (2, "probability", "Foundations"),
-    (3, "gradient descent", "Foundations"),
-    (4, "autograd", "Neural networks"),
-    (5, "an MLP", "Neural networks"),
-    (6, "embeddings", "Language models"),
-    (7, "tokenization", "Language models"),
-    (8, "attention", "Language models"),
-    (9, "a tiny GPT", "Language models"),
-    (10, "training pipeline", "Language models"),
-    (11, "diffusion", "Generative models"),
-    (12, "inference", "Production"),
-    (13, "RAG", "Production"),
-    (14, "coding agents", "Production"),
-    (15, "fine-tuning, LoRA", "Production"),
-]
+
+PARTS, PLAN = read_plan()
 # --8<-- [end:plan]
 
 

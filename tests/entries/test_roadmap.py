@@ -1,11 +1,14 @@
 """Entry 0, "Why I'm going back to fundamentals": the plan it draws agrees with the site's
 categories, with the entries' own front matter, and with the numbers and alt text it states."""
 
+import json
 import re
 from pathlib import Path
 
 import yaml
 from roadmap import PARTS, PLAN
+
+from journal import plan
 
 ENTRY = "posts/entries/why-fundamentals.md"
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,16 +41,26 @@ def test_plan_is_numbered_in_order_and_parts_are_contiguous():
     assert set(part_index) == set(range(len(PARTS)))  # every part has an entry
 
 
+def test_the_figure_draws_the_one_plan():
+    parts = plan.load(ROOT / plan.PLAN_FILE)
+    assert PARTS == [p["name"] for p in parts]
+    assert PLAN == sorted((s["n"], s["short"], p["name"]) for p in parts for s in p["steps"])
+
+
 def test_plan_agrees_with_every_entrys_front_matter():
     part_of = {n: part for n, _, part in PLAN}
     checked = 0
-    for path in sorted((ROOT / "posts" / "entries").glob("*.md")):
-        meta = front_matter(path)
+    for path in sorted((ROOT / "posts" / "entries").glob("*.*")):
+        if path.suffix == ".ipynb":  # front matter in the first (raw) cell
+            meta = yaml.safe_load("".join(json.loads(path.read_text())["cells"][0]["source"])
+                                  .split("---")[1])  # fmt: skip
+        else:
+            meta = front_matter(path)
         if "curriculum" not in meta:
             continue
         assert meta["categories"][0] == part_of[meta["curriculum"]], path.name
         checked += 1
-    assert checked >= 2  # at least this entry and the next
+    assert checked >= 8
 
 
 def test_roadmap_run_numbers(entry_runs):

@@ -1,0 +1,67 @@
+"""The journal's plan, `site_hooks/plan.yml`: the one place that says which curriculum step
+belongs to which part. An entry's category must be the part of its `curriculum:` step:
+`journal check` reports an entry that disagrees, the roadmap page refuses to build with one, and
+`journal new` proposes only numbers from the chosen category's part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PLAN_FILE = Path("site_hooks") / "plan.yml"  # relative to the journal's root
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the plan."""
+
+    n: int
+    title: str
+    part: str
+
+
+def load(path: Path) -> list[dict]:
+    """The plan's parts, in order, each {name, summary, steps: [{n, title}]}."""
+    parts = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["parts"]
+    seen: set[int] = set()
+    for part in parts:
+        for step in part["steps"]:
+            if step["n"] in seen:
+                raise ValueError(f"{path}: step {step['n']} appears twice in the plan")
+            seen.add(step["n"])
+    return parts
+
+
+def steps(parts: list[dict]) -> dict[int, Step]:
+    """Every step by its number."""
+    return {s["n"]: Step(s["n"], s["title"], p["name"]) for p in parts for s in p["steps"]}
+
+
+def disagreement(meta: dict, by_number: dict[int, Step]) -> str | None:
+    """Why an entry's category contradicts the plan, or None if it agrees (or says too little:
+    no category, or a number off the plan)."""
+    n, cats = meta.get("curriculum"), meta.get("categories")
+    if isinstance(n, bool) or not isinstance(n, int) or n not in by_number:
+        return None
+    if not isinstance(cats, list) or not cats:
+        return None
+    step = by_number[n]
+    if cats[0] == step.part:
+        return None
+    return (
+        f"category {cats[0]!r} contradicts the plan: curriculum {n} ({step.title}) is in "
+        f"{step.part!r} ({PLAN_FILE.as_posix()}); change the category or the number"
+    )
+
+
+def propose(parts: list[dict], category: str, written: set[int]) -> int:
+    """The number a new entry in `category` should take: its part's first step that no entry
+    covers yet, else the part's last step (a further entry on it)."""
+    part = next((p for p in parts if p["name"] == category), None)
+    if part is None or not part["steps"]:
+        raise ValueError(f"the plan has no part {category!r}")
+    numbers = [s["n"] for s in part["steps"]]
+    return next((n for n in numbers if n not in written), numbers[-1])
