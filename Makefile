@@ -29,7 +29,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Reproducible builds: every date the site shows derives from the last commit's time.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: preview build test lint linkcheck bench lock clean
+.PHONY: preview build test lint linkcheck bench hooks lock clean
 .DEFAULT_GOAL := preview
 
 # uv, once, into a venv made without pip (ensurepip alone takes seconds): installed by the
@@ -78,8 +78,12 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(TEST_STAMP) $(NODE) lint
-	@$(if $(NODE),,echo "make test: npm not found; the tests that need Node will skip (see README)")
+	@$(if $(NODE),,echo "make test: npm not found; the tests that need Node skip (with CI=true they fail)")
 	$(BIN)/pytest $(PYTEST_FLAGS)
+
+# The house rules before each commit (.pre-commit-config.yaml).
+hooks: $(TEST_STAMP)
+	$(BIN)/pre-commit install
 
 linkcheck: $(TEST_STAMP)
 	$(BIN)/pytest -q tests/site/test_site_links.py
