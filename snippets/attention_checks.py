@@ -230,12 +230,12 @@ def main(plot=True):
     print(f"multi-head vs per-head loop {loop_diff:.1e}, vs einsum {einsum_diff:.1e}; "
           f"gradient check {grad_err:.1e}")  # fmt: skip
 
-    T_big, block = 1024, 128
+    T_big, block = 512, 64
     q, k, v = (rng.standard_normal((T_big, 64)) for _ in range(3))  # one head, d = 64
     full, cache = attention(q, k, v, causal=True)
     blocked_diff = np.abs(attention_blocked(q, k, v, block) - full).max()
     print(f"T={T_big}: the weights take {cache[3].nbytes / 2**20:.0f} MiB; blocked: "
-          f"{T_big * block * 8 / 2**20:.0f} MiB of scores at a time, same output to {blocked_diff:.1e}")  # fmt: skip
+          f"{T_big * block * 8 / 2**20:.2f} MiB of scores at a time, same output to {blocked_diff:.1e}")  # fmt: skip
     if plot:
         plot_lookup(TEXT, weights)
         plot_saturation(ds, stats)

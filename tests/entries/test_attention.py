@@ -254,7 +254,7 @@ def test_entry_exact_checks(run):
 
 def test_entry_memory(run):
     v = run.values
-    assert (v["T_big"], v["block"]) == (1024, 128)
-    assert v["weights_mib"] == v["T_big"] ** 2 * 8 / 2**20 == 8.0
-    assert v["blocked_mib"] == v["T_big"] * v["block"] * 8 / 2**20 == 1.0
+    assert (v["T_big"], v["block"]) == (512, 64)
+    assert v["weights_mib"] == v["T_big"] ** 2 * 8 / 2**20 == 2.0
+    assert v["blocked_mib"] == v["T_big"] * v["block"] * 8 / 2**20 == 0.25
     assert v["gib_128k_bf16"] == 131072**2 * 2 / 2**30 == 32.0
