@@ -199,7 +199,9 @@ def test_entry_gradient_check(runs):
     assert v["n_tensors"] == 28 and v["max_entries"] == 24
     assert v["n_checked"] == 28 * 24  # every tensor of this model has at least 24 entries
     assert v["n_params"] == 26_208
-    assert v["worst"] == pytest.approx(check_main()["worst"], rel=1e-3)  # the same in this process
+    again = check_main()  # the same in this process
+    assert v["worst"] == pytest.approx(again["worst"], rel=1e-3)
+    assert v["worst_name"] == again["worst_name"]  # the tensor the prose names
 
 
 def test_entry_sorting(runs, other_seeds):

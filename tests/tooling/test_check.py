@@ -485,3 +485,13 @@ def test_literal_markdown_and_marks_are_checked_statically(journal):
         "posts/entries/first.md:37: unknown mark '| nonfinit' in {{ alpha.value | nonfinit }} "
         "(did you mean `nonfinite`?)"
     ]
+
+
+def test_a_value_of_the_entrys_own_run_inside_inline_code_is_reported(journal):
+    edit(journal, ENTRY, "beta says {{ beta.value }}", "beta says `{{ beta.value }}`")
+    assert lines(journal) == [
+        "posts/entries/first.md:26: {{ beta.value }} is inside `inline code`, which the page "
+        "shows literally; write <code>{{ beta.value }}</code> for the value in code font"
+    ]
+    edit(journal, ENTRY, "`{{ beta.value }}`", "<code>{{ beta.value }}</code>")
+    assert lines(journal) == []
