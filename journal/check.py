@@ -253,6 +253,14 @@ class Checker:
         for err in entry.problems:
             self.error(err, rel)
         self._check_quoted_in_code(text, rel, {run.name for run in entry.runs})
+        for ref in entry.values:
+            if ref.spec and not _a_format_spec(ref.spec):
+                self.report(
+                    rel,
+                    ref.where.line,
+                    f"{{{{ {ref.name}.{ref.key}:{ref.spec} }}}}: {ref.spec!r} formats no number "
+                    "or text (Python format specs: .3f, .2e, .1%, ,d, >8 ...)",
+                )
         for d in entry.directives:
             if isinstance(d, Code):
                 try:
@@ -505,6 +513,17 @@ def unusable_folder(path: Path) -> str:
             kind = "is a file" if folder == path else f"is inside {folder}, which is a file"
             return f"{path} {kind}, not a folder"
     return ""
+
+
+def _a_format_spec(spec: str) -> bool:
+    """Whether ``spec`` formats some value a run can return (a float, an int or a text)."""
+    for sample in (1.5, 1, "text"):
+        try:
+            format(sample, spec)
+            return True
+        except (ValueError, TypeError):
+            continue
+    return False
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -495,3 +495,11 @@ def test_a_value_of_the_entrys_own_run_inside_inline_code_is_reported(journal):
     ]
     edit(journal, ENTRY, "`{{ beta.value }}`", "<code>{{ beta.value }}</code>")
     assert lines(journal) == []
+
+
+def test_a_format_spec_that_formats_nothing_is_reported(journal):
+    edit(journal, ENTRY, "beta says {{ beta.value }}", "beta says {{ beta.value:.3q }}")
+    assert lines(journal) == [
+        "posts/entries/first.md:26: {{ beta.value:.3q }}: '.3q' formats no number or text "
+        "(Python format specs: .3f, .2e, .1%, ,d, >8 ...)"
+    ]
