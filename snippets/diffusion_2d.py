@@ -62,14 +62,19 @@ def sq_dists(A, B):
 
 
 def mmd2(X, Y, h):
-    """Unbiased MMD^2, k(a, b) = exp(-|a - b|^2 / 2h^2): 0 on average when X ~ Y."""
+    """Unbiased MMD^2, k(a, b) = exp(-|a - b|^2 / 2h^2): 0 on average when X ~ Y.
+
+    h may be a list of bandwidths; the distances are computed once for all of them.
+    """
     n, m = len(X), len(Y)
-    Kxx = np.exp(-sq_dists(X, X) / (2 * h * h))  # (n, n)
-    Kyy = np.exp(-sq_dists(Y, Y) / (2 * h * h))  # (m, m)
-    Kxy = np.exp(-sq_dists(X, Y) / (2 * h * h))  # (n, m)
-    same_x = (Kxx.sum() - np.trace(Kxx)) / (n * (n - 1))  # E k(x, x'), x != x'
-    same_y = (Kyy.sum() - np.trace(Kyy)) / (m * (m - 1))
-    return same_x + same_y - 2 * Kxy.mean()
+    Dxx, Dyy, Dxy = sq_dists(X, X), sq_dists(Y, Y), sq_dists(X, Y)  # (n, n) (m, m) (n, m)
+    out = []
+    for w in np.atleast_1d(h):
+        Kxx, Kyy, Kxy = (np.exp(-D / (2 * w * w)) for D in (Dxx, Dyy, Dxy))
+        same_x = (Kxx.sum() - np.trace(Kxx)) / (n * (n - 1))  # E k(x, x'), x != x'
+        same_y = (Kyy.sum() - np.trace(Kyy)) / (m * (m - 1))
+        out.append(same_x + same_y - 2 * Kxy.mean())
+    return out[0] if np.ndim(h) == 0 else out
 
 
 # --8<-- [end:mmd]
@@ -162,7 +167,7 @@ def fit_and_score(seed, F=3, keep=()):
     gauss = rng.multivariate_normal(X.mean(0), np.cov(X.T), N_EVAL)  # same mean and covariance
     fresh = moons_data(seed + 100)[1]  # another sample of the data: the noise floor
     scores = {
-        name: [mmd2(Y, X_eval, h) for h in BANDWIDTHS]
+        name: mmd2(Y, X_eval, BANDWIDTHS)
         for name, Y in (("diffusion", samples), ("gauss", gauss), ("data", fresh))
     }
     return model, sched, rng, X, X_eval, samples, gauss, kept, losses, scores
@@ -203,8 +208,11 @@ def main():
             mmd[name].append(scores[name])
         row = []
         for S in STEP_COUNTS:
-            steps = respaced(S, sched["T"])
-            fast, _ = sample(predictor(model), N_EVAL, sched, rng, steps=steps)
+            if S == sched["T"]:
+                fast = samples  # all T steps: the samples above
+            else:
+                steps = respaced(S, sched["T"])
+                fast, _ = sample(predictor(model), N_EVAL, sched, rng, steps=steps)
             row.append(mmd2(fast, X_eval, H_MAIN))
         by_steps.append(row)
         print(
