@@ -27,6 +27,8 @@ NOISY = r'''"""Prints what terminals and careless programs print."""
 
 import sys
 
+FORM-FEED
+
 
 def main():
     print("nul[\x00] bel[\x07] ff[\x0c] vt[\x0b] del[\x7f] c1[\x85]")
@@ -36,7 +38,7 @@ def main():
     print()
     print("<script>alert(1)</script> stays text")
     return {"label": "tab\there, bell\x07 here", "count": 3}
-'''
+'''.replace("FORM-FEED", "\f")  # PEP 8 allows a form feed in source
 
 ENTRY = """\
 ---
@@ -56,6 +58,8 @@ draft: false
 Pairs $x_{i<j}$ come first (a `<` the Markdown scanner once took for a tag).
 
 <!-- more -->
+
+::code noisy.py
 
 ::run noisy noisy.py
 ::output noisy
