@@ -3,7 +3,6 @@ closed forms; the engine's notebook support reads, caches, renders and refuses a
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from pathlib import Path
@@ -69,40 +68,61 @@ def test_runs_top_to_bottom_without_errors(executed):
     assert not any(o.output_type == "error" for c in code for o in c.outputs)
 
 
-def test_divergence_starts_right_after_two_over_L(printed):
-    """The grid's first diverging step is the first grid point at or past 2/L = 0.2 (L = 10)."""
-    L, step = 10.0, 0.005
-    first_bad = number(r"first learning rate that never converges: ([\d.]+)", printed)
-    assert 2 / L <= first_bad < 2 / L + step + 1e-12
+def floor_by_iteration(lr, B, sigma=1.0, D=10, steps=200_000):
+    """The SGD noise floor by iterating the error-covariance recurrence to its fixed point:
+    c_i <- (1 - lr l_i)^2 c_i + lr^2 / B * l_i (l_i c_i + sum_j l_j c_j + sigma^2)
+    (Gaussian x: E[x x^T C x x^T] = 2 H C H + tr(H C) H, on the diagonal of C)."""
+    lam = np.logspace(0, 1, D)
+    c = np.zeros(D)
+    for _ in range(steps):
+        new = (1 - lr * lam) ** 2 * c + lr**2 / B * lam * (lam * c + lam @ c + sigma**2)
+        if np.max(np.abs(new - c)) < 1e-15:
+            break
+        c = new
+    return 0.5 * lam @ c
 
 
-def test_fastest_step_is_two_over_L_plus_mu(printed):
-    """The best fixed step is 2/(L + mu) = 0.1818; the grid's best is its nearest grid point, and
-    the steps it needs obey the worst-case bound ln(1e-6) / ln((kappa - 1)/(kappa + 1))."""
-    mu, L = 1.0, 10.0
-    best = number(r"fastest learning rate on the grid: ([\d.]+)", printed)
-    steps = number(r"fastest learning rate on the grid: [\d.]+ \((\d+) steps\)", printed)
-    assert best == pytest.approx(2 / (L + mu), abs=0.005)
-    kappa = L / mu
-    bound = math.ceil(math.log(1e-6) / math.log((kappa - 1) / (kappa + 1)))  # 69
-    assert 0.8 * bound <= steps <= bound
+def floors(printed):
+    rows = re.findall(r"batch\s+(\d+): floor measured ([\d.]+), predicted ([\d.]+)", printed)
+    assert len(rows) == 4, printed
+    return [(int(b), float(m), float(p)) for b, m, p in rows]
 
 
-def test_halving_the_best_rate_doubles_the_steps(printed):
-    """The prose: halving the best rate (0.18 -> 0.09) costs about a factor of two in steps."""
-    rows = dict(re.findall(r"lr = ([\d.]+):\s+(-?\d+) steps", printed))
-    best = number(r"fastest learning rate on the grid: [\d.]+ \((\d+) steps\)", printed)
-    assert 1.8 <= int(rows["0.090"]) / best <= 2.3
+def test_the_noise_floor_matches_its_closed_form_for_every_batch_size(printed):
+    for B, measured, predicted in floors(printed):
+        assert predicted == pytest.approx(floor_by_iteration(0.02, B), abs=5.1e-5), B  # 4 digits
+        assert measured == pytest.approx(predicted, rel=0.1), B  # "agree to a few percent"
 
 
-def test_every_converging_rate_meets_its_worst_case_bound(printed):
-    rows = re.findall(r"lr = ([\d.]+):\s+(-?\d+) steps \(worst-case bound\s+(-?\d+)\)", printed)
-    assert len(rows) >= 10
-    for lr, steps, bound in rows:
-        if float(lr) < 0.2:
-            assert 0 < int(steps) <= int(bound), lr
-        else:
-            assert int(steps) == -1 and int(bound) == -1, lr
+def test_bigger_batches_lower_the_floor_more_than_proportionally_here(printed):
+    rows = floors(printed)
+    assert [b for b, _, _ in rows] == [1, 4, 16, 64]
+    measured = [m for _, m, _ in rows]
+    assert measured == sorted(measured, reverse=True)
+    assert measured[0] / measured[1] > 4  # "more than four times lower"
+    # small lr: floor ~ lr sigma^2 tr(H) / (4B)
+    tr_h = np.logspace(0, 1, 10).sum()
+    assert floor_by_iteration(1e-4, 8) == pytest.approx(1e-4 * tr_h / 32, rel=0.01)
+
+
+def test_every_decaying_schedule_ends_far_under_the_constant_floor(printed):
+    ranges = dict(
+        (name.strip(), (float(lo), float(hi)))
+        for name, lo, hi in re.findall(
+            r"^\s*(.+?): final excess loss ([\d.]+) to ([\d.]+)$", printed, re.M
+        )
+    )
+    assert set(ranges) == {"constant", "halve every 1000", "1 / (1 + k/500)", "cosine to 0"}
+    floor = number(r"constant-rate floor, predicted: ([\d.]+)", printed)
+    assert floor == pytest.approx(floor_by_iteration(0.02, 1), abs=5.1e-5)
+    assert ranges["constant"][0] > floor / 3  # every seed stays near the floor ...
+    for name, (_, hi) in ranges.items():
+        if name != "constant":
+            assert hi < floor / 10, name  # ... every decayed one, on every seed, far under it
+    assert ranges["cosine to 0"][1] < min(hi for n, (_, hi) in ranges.items() if n != "cosine to 0")
+    assert "lowest worst case: cosine to 0" in printed
+    times = number(r"cosine to 0, (\d+) times under the floor", printed)
+    assert times == pytest.approx(floor / ranges["cosine to 0"][1], abs=1)
 
 
 def test_diabetes_cliff_is_at_two_over_L(printed):
@@ -134,10 +154,11 @@ def test_page_is_light(executed):
         return f"../figures/{len(published)}.{ext}", 400, 300
 
     markdown = notebook.to_markdown(nb, node, publish)
-    assert [ext for _, ext in published] == ["svg"]
-    assert published[0][0].startswith(b"<?xml")
+    assert [ext for _, ext in published] == ["svg", "svg"]  # two figures
+    assert all(data.startswith(b"<?xml") for data, _ in published)
     assert "base64" not in markdown and "data:image" not in markdown
-    assert 'alt="Relative error against step' in markdown
+    assert 'alt="Excess loss on a log scale against the step' in markdown
+    assert 'alt="Two panels sharing a step axis' in markdown
     assert "<!-- more -->" in markdown
     assert len(markdown.encode()) < 20_000
 
