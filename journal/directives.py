@@ -98,6 +98,7 @@ class Invalid:
 
     where: Location
     error: JournalError
+    run_name: str = ""  # for a ``::run NAME ...`` line: its uses are not errors of their own
 
 
 Directive = Code | Run | Output | Figure | Invalid
@@ -134,7 +135,9 @@ def _refuse_unknown(options: dict[str, str], allowed: set[str], where: Location)
     unknown = sorted(set(options) - allowed)
     if unknown:
         allowed_txt = ", ".join(sorted(allowed)) or "none"
-        raise JournalError(f"unknown option {unknown[0]}=", where, hint=f"options: {allowed_txt}")
+        close = did_you_mean(unknown[0], sorted(allowed))
+        hint = f"{close} options: {allowed_txt}" if close else f"options: {allowed_txt}"
+        raise JournalError(f"unknown option {unknown[0]}=", where, hint=hint)
 
 
 def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
@@ -347,7 +350,9 @@ def parse(text: str, path: str, strict: bool = True) -> ParsedEntry:
                 entry.directives.append(_parse_directive(match.group(1), match.group(2), where))
             except JournalError as err:
                 entry.problems.append(err)
-                entry.directives.append(Invalid(where, err))
+                words = match.group(2).split()
+                name = words[0] if match.group(1) == "run" and words else ""
+                entry.directives.append(Invalid(where, err, name))
             continue
 
         def collect(m: re.Match, where=where) -> str:
@@ -377,9 +382,10 @@ def _check_names(entry: ParsedEntry) -> None:
                 hint="give each run its own name",
             )
         defined.setdefault(run.name, run)
+    unreadable = {d.run_name for d in entry.directives if isinstance(d, Invalid)}
     uses = [d for d in entry.directives if isinstance(d, Output | Figure)] + entry.values
     for use in uses:
-        if use.name not in defined:
+        if use.name not in defined and use.name not in unreadable:
             known = ", ".join(sorted(defined)) or "none in this entry"
             close = did_you_mean(use.name, defined)
             entry.misnamed[(use.where.line, use.name)] = JournalError(

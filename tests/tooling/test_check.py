@@ -503,3 +503,11 @@ def test_a_format_spec_that_formats_nothing_is_reported(journal):
         "posts/entries/first.md:26: {{ beta.value:.3q }}: '.3q' formats no number or text "
         "(Python format specs: .3f, .2e, .1%, ,d, >8 ...)"
     ]
+
+
+def test_a_mistyped_option_suggests_the_closest(journal):
+    edit(journal, ENTRY, "::run alpha alpha.py", "::run alpha alpha.py timout=5")
+    (found,) = lines(journal)  # and no "no run named 'alpha'" for its uses
+    assert found.startswith(
+        "posts/entries/first.md:23: unknown option timout= (did you mean `timeout`? options: "
+    )
