@@ -20,7 +20,8 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(call id,requirements-bench.lock)
 NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-16)
 # Without npm, `make test` runs on: the tests that need Node skip and say so (in CI they fail).
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
-PYTEST_FLAGS ?= -n auto --dist loadfile  # a module's fixtures (servers, browsers) set up once
+# --dist loadfile: a module's fixtures (servers, browsers) are set up in one worker only.
+PYTEST_FLAGS ?= -n auto --dist loadfile --durations=10
 PREVIEW_ADDR ?= 127.0.0.1:8000
 
 export NO_MKDOCS_2_WARNING := 1
