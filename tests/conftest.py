@@ -5,6 +5,7 @@ folder every worker shares, and the runs execute in one worker at a time (tests/
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -14,17 +15,26 @@ from journal.project import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "posts" / "entries"
+SITEBUILD = ROOT / "tests" / "site" / "sitebuild.py"
 sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a reader would
-sys.path.insert(0, str(ROOT / "tests" / "site"))
-import sitebuild  # noqa: E402
+
+
+def _sitebuild():
+    """tests/site/sitebuild.py, imported on first use: a copy of this file in a fixture journal
+    (tests/tooling/test_cli.py makes one for `journal new`) has no tests/site."""
+    sys.path.insert(0, str(SITEBUILD.parent))
+    import sitebuild
+
+    return sitebuild
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _shared_folder(tmp_path_factory, worker_id):
     """The folder all of this session's processes share: pytest's session folder, whose parent
     holds each xdist worker's own (pytest keeps the last three sessions and removes older ones)."""
-    base = tmp_path_factory.getbasetemp()
-    sitebuild.SHARED = base if worker_id == "master" else base.parent
+    if SITEBUILD.is_file():
+        base = tmp_path_factory.getbasetemp()
+        _sitebuild().SHARED = base if worker_id == "master" else base.parent
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +46,8 @@ def journal() -> Journal:
 def all_runs(journal):
     """Every run of every entry, executed in parallel once (or read from the cache)."""
     entries = [journal.parse_file(p) for p in sorted(ENTRIES.glob("*.md"))]
-    with sitebuild.runs_lock():
+    lock = _sitebuild().runs_lock() if SITEBUILD.is_file() else contextlib.nullcontext()
+    with lock:
         return journal.run_all(entries)
 
 
@@ -63,13 +74,13 @@ def entry_runs(journal, all_runs):
 def site():
     """The journal as `mkdocs build --strict` makes it (built once per session; tests/engine
     has its own `site`, a small fixture journal)."""
-    return sitebuild.built_site()
+    return _sitebuild().built_site()
 
 
 @pytest.fixture(scope="session")
 def served(site):
     """The built site on http://127.0.0.1:<port>/<site_url path>/, for tests/site and
     tests/browser alike (one server per worker, over the shared folder)."""
-    server = sitebuild.serve(site)
+    server = _sitebuild().serve(site)
     yield server
     server.close()
