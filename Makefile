@@ -20,8 +20,11 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(call id,requirements-bench.lock)
 NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-16)
 # Without npm, `make test` runs on: the tests that need Node skip and say so (in CI they fail).
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
-# --dist loadfile: a module's fixtures (servers, browsers) are set up in one worker only.
+# The tests run on every core, then those that assert wall-clock time (marked `timing`) run alone,
+# with no other worker competing for the cores. --dist loadfile: a module's fixtures (servers,
+# browsers) are set up in one worker only.
 PYTEST_FLAGS ?= -n auto --dist loadfile --durations=10
+TIMING = $(shell grep -rl --include='*.py' 'pytest.mark.timing' tests)
 PREVIEW_ADDR ?= 127.0.0.1:8000
 
 export NO_MKDOCS_2_WARNING := 1
@@ -80,7 +83,8 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) $(NODE) lint
 	@$(if $(NODE),,echo "make test: npm not found; the tests that need Node skip (with CI=true they fail)")
-	$(BIN)/pytest $(PYTEST_FLAGS)
+	status=0; $(BIN)/pytest $(PYTEST_FLAGS) -m "not timing" || status=$$?; \
+	  $(BIN)/pytest -n 0 -m timing $(TIMING) || status=$$?; exit $$status
 
 # The house rules before each commit (.pre-commit-config.yaml).
 hooks: $(TEST_STAMP)

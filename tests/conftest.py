@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "posts" / "entries"
 SITEBUILD = ROOT / "tests" / "site" / "sitebuild.py"
 sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a reader would
+sys.path.insert(0, str(SITEBUILD.parent))  # and sitebuild, sitechecks, nuchecker
 
 
 def _sitebuild():
     """tests/site/sitebuild.py, imported on first use: a copy of this file in a fixture journal
     (tests/tooling/test_cli.py makes one for `journal new`) has no tests/site."""
-    sys.path.insert(0, str(SITEBUILD.parent))
     import sitebuild
 
     return sitebuild

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+# The preview's latency is asserted in wall-clock seconds: `make test` runs this module alone.
+pytestmark = pytest.mark.timing
+
 FIXTURE = Path(__file__).with_name("fixture_site")
 JOURNAL = Path(sys.executable).with_name("journal")
 BETA = '''"""Beta: a value and a figure (the preview test edits this file)."""
