@@ -18,7 +18,6 @@ What it checks:
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -31,25 +30,7 @@ from . import plan as journal_plan
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location, did_you_mean
 
-CATEGORIES = (
-    "Foundations",
-    "Neural networks",
-    "Language models",
-    "Generative models",
-    "Production",
-)
-DESCRIPTION_LENGTH = (50, 160)
-REQUIRED = (
-    "title",
-    "date",
-    "description",
-    "categories",
-    "slug",
-    "discussion_id",
-    "curriculum",
-    "draft",
-)
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATEGORIES, REQUIRED, SLUG = frontmatter.CATEGORIES, frontmatter.REQUIRED, frontmatter.SLUG
 MORE = "<!-- more -->"
 DRAWS = re.compile(r"plt\.show\(|\.subplots\(|plt\.figure\(|plt\.plot\(|\.savefig\(")
 
@@ -124,73 +105,8 @@ class Checker:
     # -- front matter ---------------------------------------------------------------------------
     def check_front_matter(self, rel: str, meta: dict, line_of, unreadable=frozenset()) -> None:
         """``unreadable``: keys whose value could not be read (already reported at their line)."""
-        for key in REQUIRED:
-            if key in unreadable:
-                continue
-            if key not in meta or meta[key] is None:
-                self.report(rel, line_of(None), f"front matter has no {key}:")
-        value = meta.get("title")
-        if "title" in meta and (not isinstance(value, str) or not value.strip()):
-            self.report(rel, line_of("title"), "title: must be a non-empty text")
-        if "date" in meta:
-            date = meta["date"]
-            if isinstance(date, dict):
-                date = date.get("created")
-            if not isinstance(date, dt.date):
-                self.report(
-                    rel, line_of("date"), f"date: {date!r} is not a date (write YYYY-MM-DD)"
-                )
-        if "categories" in meta:
-            cats = meta["categories"]
-            if not isinstance(cats, list) or not cats:
-                self.report(rel, line_of("categories"), "categories: must be a list of one or more")
-            else:
-                for cat in cats:
-                    if cat not in CATEGORIES:
-                        known = ", ".join(CATEGORIES)
-                        self.report(
-                            rel, line_of("categories"), f"unknown category {cat!r} (known: {known})"
-                        )
-        if "description" in meta:
-            desc = meta["description"]
-            low, high = DESCRIPTION_LENGTH
-            if not isinstance(desc, str):
-                self.report(rel, line_of("description"), "description: must be a text")
-            elif meta.get("draft") is False and desc.startswith("Draft:"):
-                self.report(
-                    rel, line_of("description"), "description is still the draft placeholder"
-                )
-            elif not low <= len(desc.strip()) <= high:
-                self.report(
-                    rel,
-                    line_of("description"),
-                    f"description is {len(desc.strip())} characters; write {low} to {high} "
-                    "(search results and link previews cut longer ones)",
-                )
-        if "slug" in meta and not (isinstance(meta["slug"], str) and SLUG.match(meta["slug"])):
-            self.report(
-                rel, line_of("slug"), f"slug {meta['slug']!r} must be lowercase words joined by '-'"
-            )
-        if "discussion_id" in meta:
-            value = meta["discussion_id"]
-            if not isinstance(value, str) or not value.strip():
-                self.report(
-                    rel, line_of("discussion_id"), "discussion_id: must be a non-empty text"
-                )
-        if "curriculum" in meta:
-            value = meta["curriculum"]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                self.report(
-                    rel,
-                    line_of("curriculum"),
-                    f"curriculum: {value!r} must be the entry's number in the plan",
-                )
-        if "draft" in meta and not isinstance(meta["draft"], bool):
-            self.report(rel, line_of("draft"), f"draft: {meta['draft']!r} must be true or false")
-        if "tags" in meta and not (
-            isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
-        ):
-            self.report(rel, line_of("tags"), "tags: must be a list of words")
+        for line, message in frontmatter.validate(meta, line_of, unreadable):
+            self.report(rel, line, message)
         wrong = journal_plan.disagreement(meta, self.steps)
         if wrong:
             self.report(rel, line_of("categories"), wrong)

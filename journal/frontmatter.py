@@ -8,9 +8,31 @@ and names its field, and every other key is still read and checked.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import yaml
+
+CATEGORIES = (
+    "Foundations",
+    "Neural networks",
+    "Language models",
+    "Generative models",
+    "Production",
+)
+DESCRIPTION_LENGTH = (50, 160)
+REQUIRED = (
+    "title",
+    "date",
+    "description",
+    "categories",
+    "slug",
+    "discussion_id",
+    "curriculum",
+    "draft",
+)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass
@@ -80,3 +102,71 @@ def _first_unbuildable(node: yaml.Node) -> yaml.ScalarNode | None:
         if found is not None:
             return found
     return None
+
+
+def validate(meta: dict, line_of, unreadable=frozenset()) -> list[tuple[int, str]]:
+    """Every way ``meta`` breaks the journal's front-matter schema, as (line, message):
+    ``line_of(key)`` gives a key's line (``line_of(None)``: the front matter's), and keys in
+    ``unreadable`` were already reported by ``load``. The one schema ``journal check`` applies
+    to Markdown and notebook entries; ``journal new`` writes front matter that passes it."""
+    found: list[tuple[int, str]] = []
+
+    def report(line: int, message: str) -> None:
+        found.append((line, message))
+
+    for key in REQUIRED:
+        if key in unreadable:
+            continue
+        if key not in meta or meta[key] is None:
+            report(line_of(None), f"front matter has no {key}:")
+    value = meta.get("title")
+    if "title" in meta and (not isinstance(value, str) or not value.strip()):
+        report(line_of("title"), "title: must be a non-empty text")
+    if "date" in meta:
+        date = meta["date"]
+        if isinstance(date, dict):
+            date = date.get("created")
+        if not isinstance(date, dt.date):
+            report(line_of("date"), f"date: {date!r} is not a date (write YYYY-MM-DD)")
+    if "categories" in meta:
+        cats = meta["categories"]
+        if not isinstance(cats, list) or not cats:
+            report(line_of("categories"), "categories: must be a list of one or more")
+        else:
+            for cat in cats:
+                if cat not in CATEGORIES:
+                    known = ", ".join(CATEGORIES)
+                    report(line_of("categories"), f"unknown category {cat!r} (known: {known})")
+    if "description" in meta:
+        desc = meta["description"]
+        low, high = DESCRIPTION_LENGTH
+        if not isinstance(desc, str):
+            report(line_of("description"), "description: must be a text")
+        elif meta.get("draft") is False and desc.startswith("Draft:"):
+            report(line_of("description"), "description is still the draft placeholder")
+        elif not low <= len(desc.strip()) <= high:
+            report(
+                line_of("description"),
+                f"description is {len(desc.strip())} characters; write {low} to {high} "
+                "(search results and link previews cut longer ones)",
+            )
+    if "slug" in meta and not (isinstance(meta["slug"], str) and SLUG.match(meta["slug"])):
+        report(line_of("slug"), f"slug {meta['slug']!r} must be lowercase words joined by '-'")
+    if "discussion_id" in meta:
+        value = meta["discussion_id"]
+        if not isinstance(value, str) or not value.strip():
+            report(line_of("discussion_id"), "discussion_id: must be a non-empty text")
+    if "curriculum" in meta:
+        value = meta["curriculum"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            report(
+                line_of("curriculum"),
+                f"curriculum: {value!r} must be the entry's number in the plan",
+            )
+    if "draft" in meta and not isinstance(meta["draft"], bool):
+        report(line_of("draft"), f"draft: {meta['draft']!r} must be true or false")
+    if "tags" in meta and not (
+        isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
+    ):
+        report(line_of("tags"), "tags: must be a list of words")
+    return found
