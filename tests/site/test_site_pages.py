@@ -109,16 +109,22 @@ def test_home_lists_every_entry_with_excerpt_date_and_reading_time(site):
         assert article.select_one(".md-post__authors img[alt]"), "an excerpt without its author"
 
 
+def listing_text(index):
+    """The text of a paginated listing: its first page and every later page (page/N/)."""
+    pages = [index, *sorted(index.parent.glob("page/*/index.html"))]
+    return "".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def test_archive_category_and_tag_pages_cover_every_entry(site):
     for name, fm in site.entries().items():
         date = fm["date"].get("created") if isinstance(fm["date"], dict) else fm["date"]
         archive = site.root / "archive" / f"{date:%Y}" / f"{date:%m}" / "index.html"
         assert archive.is_file(), f"{name}: no archive page {archive}"
-        assert fm["title"] in archive.read_text(encoding="utf-8")
+        assert fm["title"] in listing_text(archive)
         for category in fm.get("categories") or []:
             slug = category.lower().replace(" ", "-")
             page = site.root / "category" / slug / "index.html"
-            assert page.is_file() and fm["title"] in page.read_text(encoding="utf-8"), category
+            assert page.is_file() and fm["title"] in listing_text(page), category
         tags = (site.root / "tags" / "index.html").read_text(encoding="utf-8")
         for tag in fm.get("tags") or []:
             assert tag in tags, (name, tag)
