@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -31,10 +32,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import deps, directives, notebook
+from .. import deps, directives, frontmatter, notebook
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
-from ..errors import JournalError
+from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import Journal
 from ..results import RunResult
@@ -135,11 +136,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             if file.src_uri in notebooks:
                 continue
             text = file.content_string
+            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+            unreadable = front_matter_error(text, rel)
+            if unreadable:  # before running anything: MkDocs would say only "month must be..."
+                self._fail(unreadable)
+                continue
             if "::" not in text and "{{" not in text:
                 continue
             if not self.serving and is_draft(text):
                 continue  # a published build leaves drafts out: nothing of theirs runs
-            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
             try:
                 entry = directives.parse(text, rel, strict=not self.serving)
             except JournalError as err:
@@ -285,6 +290,25 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         _poll_every(server, PREVIEW_POLL_SECONDS)
         server.watch(str(self.journal.snippets_dir))
         return server
+
+
+def front_matter_error(text: str, rel: str) -> JournalError | None:
+    """The first value of a page's front matter that cannot be read (an impossible date, say),
+    at its own line and naming its field; None if all can (or there is no front matter)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return None
+    try:
+        front = frontmatter.load("\n".join(lines[1:end]), first_line=2)
+    except (yaml.YAMLError, frontmatter.NotAMapping):
+        return None  # MkDocs reports these itself, with their line
+    if not front.problems:
+        return None
+    line, message = front.problems[0]
+    return JournalError(message, Location(rel, line), hint="journal check lists every problem")
 
 
 def is_draft(text: str) -> bool:

@@ -182,3 +182,16 @@ def test_a_cache_folder_that_is_a_file_is_a_clear_error(site, tmp_path):
     assert f"journal: JOURNAL_CACHE_DIR={blocker}: {blocker} is a file, not a folder" in (
         proc.stderr
     )
+
+
+def test_an_impossible_date_stops_the_build_at_its_line_before_anything_runs(site):
+    site.counted_snippet("c.py")
+    site.entry(
+        "index.md", "---\ntitle: T\ndate:\n  created: 2026-02-30\n---\n\n# T\n\n::run c c.py\n"
+    )
+    proc = site.build(ok=False)
+    assert (
+        "journal: posts/index.md:4: date: 2026-02-30 is not a date "
+        "(day is out of range for month; write YYYY-MM-DD)"
+    ) in proc.stderr
+    assert site.executions() == []
