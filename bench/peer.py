@@ -3,7 +3,8 @@ prints a number and draws a figure, built by this engine and by markdown-exec si
 
 For each engine, ``--repeat`` times (medians reported): a cold build (the journal's cache empty),
 a warm build (nothing changed) and a build after editing one page's code. markdown-exec runs every
-block in the build process at every build, so its three builds cost about the same. Targets:
+block in the build process at every build, so its three builds cost about the same; it gets one
+BLAS thread, as every journal run has, so both do the same arithmetic. Targets:
 journal cold <= 0.8 x markdown-exec's, warm <= 0.2 x, one edit <= 0.4 x.
 
     .venv/bin/python bench/peer.py [--repeat 3] [--pages 6] [--seconds 1.0]
@@ -110,6 +111,9 @@ def mdexec_site(root: Path, pages: int, steps: int) -> Path:
     return root / "docs" / "page0.md"
 
 
+# markdown-exec computes in the build process: with the BLAS thread count the journal's runs have,
+# both do the same arithmetic (left to itself, OpenBLAS's threads spin on a loaded machine).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 CPU_BY_ENGINE: dict[str, dict[str, list[float]]] = {}  # processor seconds, per engine and kind
 
 
@@ -154,7 +158,7 @@ def main() -> None:
             )
             return
         other = mdexec_site(work / "mdexec", args.pages, steps)
-        theirs = measure(work / "mdexec", other, args.repeat, {})
+        theirs = measure(work / "mdexec", other, args.repeat, ONE_THREAD)
         for kind, values in theirs.items():
             cpu = statistics.median(CPU_BY_ENGINE["mdexec"][kind])
             print(f"  markdown-exec  {kind:5} {median(values)}  processor {cpu:6.2f} s")
