@@ -84,13 +84,14 @@ def calibrate(seconds: float) -> int:
         OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg"
     )  # as in a run; numpy reads it once
     namespace: dict = {}
-    exec(WORK.format(seed=0, steps=20), namespace)
+    exec(WORK.format(seed=0, steps=50), namespace)
     os.environ.clear()
     os.environ.update(saved)  # the builds get the caller's environment
-    started = time.process_time()  # not wall time: other processes may be sharing the cores
     with contextlib.redirect_stdout(io.StringIO()):
+        namespace["main"]()  # once to warm up (libraries, memory), then timed
+        started = time.process_time()  # not wall time: other processes share the cores
         namespace["main"]()
-    per_step = (time.process_time() - started) / 20
+    per_step = (time.process_time() - started) / 50
     namespace["plt"].close("all")
     return max(1, round(seconds / per_step))
 

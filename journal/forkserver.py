@@ -13,6 +13,7 @@ process group (a stack dump on SIGUSR1, SIGKILL at a timeout). Runs never see th
 state: the server itself runs no snippet, so every child starts from the same imports.
 """
 
+import gc
 import importlib
 import json
 import os
@@ -167,6 +168,7 @@ def main(path):
     worker.write_rc(os.path.dirname(path))  # before matplotlib reads its settings
     for name in PRELOAD:
         preload(name)
+    gc.freeze()  # children's collections skip (and so do not copy) the preloaded objects' pages
     server = Server(path)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
