@@ -32,8 +32,8 @@ def corpus():
 
 @pytest.fixture(scope="session")
 def more_seeds():
-    """Two more probe sets than the entry shows (seeds 3 and 4), each with its own index."""
-    return {seed: evaluate(seed)[-1] for seed in (3, 4)}
+    """Two more probe sets than the entry shows (seeds 5 and 6), each with its own index."""
+    return {seed: evaluate(seed)[-1] for seed in (5, 6)}
 
 
 # ---------------------------------------------------------------- chunking
@@ -200,33 +200,40 @@ def test_recall_curves(runs):
     for key in ("tfidf", "bm25", "lsa"):
         assert 0.1 < v[f"{key}_r1"] < v[f"{key}_r5"] < v[f"{key}_r10"] < v[f"{key}_r20"] < 0.8
     assert max(v["tfidf_r5"], v["bm25_r5"], v["lsa_r5"]) < 0.5  # in the top five for under half
-    assert v["lsa_r20"] > max(v["tfidf_r20"], v["bm25_r20"])  # LSA ends slightly above at k = 20
-    assert v["tfidf_r1"] > v["bm25_r1"]  # "TF-IDF is ahead at k = 1 on this probe set"
+    # the figure: LSA starts lowest and ends highest; the curves stay within ~0.05 of each other
+    assert v["lsa_r1"] < min(v["tfidf_r1"], v["bm25_r1"])
+    assert v["lsa_r20"] > max(v["tfidf_r20"], v["bm25_r20"])
+    for k in (1, 5, 10, 20):
+        r = [v[f"{key}_r{k}"] for key in ("tfidf", "bm25", "lsa")]
+        assert max(r) - min(r) < 0.07, k
+    assert v["tfidf_r1"] > v["bm25_r1"] and v["tfidf_r5"] > v["bm25_r5"]  # "TF-IDF is ahead"
     assert v["bm25_b0_r5"] < v["bm25_r5"]  # b = 0 costs recall, one run
 
 
-def test_bm25_and_tfidf_are_indistinguishable(runs, more_seeds):
-    """The entry's finding: BM25 minus TF-IDF is a few points either way, its interval contains 0."""
+def test_bm25_against_tfidf_has_no_consistent_sign(runs, more_seeds):
+    """The entry's finding: BM25 minus TF-IDF is a few points either way; its sign depends on the
+    probe set, and single-set intervals exclude zero on either side."""
     v, s = runs["probe"].values, runs["seeds"].values
-    assert v["bm_d5_lo"] <= 0 <= v["bm_d5_hi"] and abs(v["bm_d5"]) < 0.05
-    assert v["bm_d1_lo"] <= 0 <= v["bm_d1_hi"]
     assert v["bm_d1"] == pytest.approx(v["bm25_r1"] - v["tfidf_r1"], abs=1e-12)
     assert v["bm_d5"] == pytest.approx(v["bm25_r5"] - v["tfidf_r5"], abs=1e-12)
-    assert s["n_seeds"] == 2 and s["bm_zero_inside"] == 2
-    assert -0.05 < s["bm_d5_min"] <= s["bm_d5_max"] < 0.05
-    for seed, hits in more_seeds.items():  # probe sets the entry does not show
-        diff, ci = bootstrap_diff(hits["BM25"], hits["TF-IDF"], np.random.default_rng(seed))
-        assert abs(diff[4]) < 0.05 and ci[0, 4] <= 0 <= ci[1, 4], seed
+    assert v["bm_d5_lo"] < v["bm_d5"] < 0 <= v["bm_d5_hi"]  # TF-IDF ahead, interval holds zero
+    assert v["bm_d10_lo"] < v["bm_d10_hi"] < 0  # at k = 10 it leaves zero out on TF-IDF's side
+    assert s["n_seeds"] == 4
+    assert 0 < s["bm_d5_max"] < 0.08 and -0.08 < s["bm_d5_min"] <= s["bm_d5_mean"] < 0.04
+    assert s["bm_excl0"] >= 1  # and some fresh set leaves it out on BM25's side
+    for seed, hits in more_seeds.items():  # probe sets the entry does not show: small either way
+        diff, _ = bootstrap_diff(hits["BM25"], hits["TF-IDF"], np.random.default_rng(seed))
+        assert abs(diff[4]) < 0.08, seed
 
 
-def test_lsa_is_never_ahead_of_bm25(runs, more_seeds):
+def test_lsa_trails_bm25_at_five_on_every_probe_set(runs, more_seeds):
     v, s = runs["probe"].values, runs["seeds"].values
-    assert v["lsa_d5_lo"] < 0 < v["lsa_d5_hi"] and -0.05 < v["lsa_d5"] <= 0
     assert v["lsa_d5"] == pytest.approx(v["lsa_r5"] - v["bm25_r5"], abs=1e-12)
-    assert -0.1 < s["lsa_d5_min"] <= s["lsa_d5_max"] < 0
-    assert s["lsa_hi_max"] < 0.02
-    for hits in more_seeds.values():
-        assert hits["LSA"][:, 4].mean() < hits["BM25"][:, 4].mean() + 0.02
+    assert v["lsa_d5_lo"] < v["lsa_d5"] < 0
+    assert s["lsa_neg"] == s["n_seeds"] and -0.15 < s["lsa_d5_min"] <= s["lsa_d5_max"] < 0
+    assert s["lsa_excl0"] >= 1
+    for seed, hits in more_seeds.items():
+        assert hits["LSA"][:, 4].mean() < hits["BM25"][:, 4].mean(), seed
 
 
 def test_the_leak(runs):
@@ -239,8 +246,13 @@ def test_the_leak(runs):
     )
 
 
-def test_the_prompt_example(runs):
+def test_the_prompt_example(runs, corpus):
     v, out = runs["probe"].values, runs["probe"].stdout
+    probes, passages, index = corpus  # the same probe set (seed 0), rebuilt here
+    ids = list(passages)
+    first = next(i for i, (q, a) in enumerate(probes) if ids[int(np.argmax(index.bm25(q)))] == a)
+    assert v["prompt_probe"] == first + 1 and v["prompt_answer"] == probes[first][1]
+    assert f"Question: {probes[first][0]}\nAnswer:" in out
     cited = v["prompt_cited"].split(", ")
     assert v["prompt_chars"] <= 2000 and v["n_cited"] == len(cited) >= 1
     assert v["prompt_answer"] == cited[0]  # BM25 ranked it first, so it is cited first
@@ -253,7 +265,8 @@ def test_the_prompt_example(runs):
 
 def test_sizes_and_growth(runs):
     g = runs["growth"].values
-    assert g["index_bytes"] < g["text_bytes"] < g["lsa_model_bytes"]
+    assert g["index_bytes"] < g["text_bytes"] and g["lsa_model_bytes"] > 3 * g["text_bytes"]
+    assert g["lsa_bytes"] > g["text_bytes"]  # even the passage vectors outweigh the text
     assert g["lsa_bytes"] == runs["probe"].values["n_passages"] * 100 * 8
     assert g["lsa_model_bytes"] == runs["probe"].values["vocab"] * 100 * 8
     assert g["postings"] * 8 < g["index_bytes"]  # docs and tf, 4 bytes each, plus ptr and lengths
