@@ -2,6 +2,8 @@
 mask checked exactly, multi-head attention against two other ways of computing it, its gradients
 against centred differences, and the memory of the T x T matrix."""
 
+import tracemalloc
+
 import matplotlib.pyplot as plt
 import numpy as np
 from attention import (
@@ -66,6 +68,24 @@ def saturation(s, d, scale):
 
 
 # --8<-- [end:scaling]
+
+
+def closed_form_norms(p):
+    """The same norms from sum p^2 - 2 sum p^3 + (sum p^2)^2: my first version, which cancels
+    to a slightly negative number, and so to nan, when a row is nearly one-hot."""
+    s2 = (p**2).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(s2 - 2 * (p**3).sum(axis=1) + s2**2)  # (n,)
+
+
+def peak_mib(f, *args):
+    """The largest memory numpy held above the start while f(*args) ran, in MiB (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        f(*args)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 # --8<-- [start:causal]
@@ -205,11 +225,14 @@ def main(plot=True):
 
     ds, T, n = [4, 16, 64, 256, 1024], 32, 200
     stats = {key: np.zeros((len(ds), len(SEEDS), 3)) for key in ("raw", "scaled")}
+    closed_form_nan = []  # the widths at which my first, closed-form norm gave nan
     for i, d in enumerate(ds):
         for j, seed in enumerate(SEEDS):
             s = scores(d, T, n, seed)  # (n, T)
             for key in stats:
                 stats[key][i, j] = saturation(s, d, scale=key == "scaled")
+            if np.isnan(closed_form_norms(softmax(s))).any() and d not in closed_form_nan:
+                closed_form_nan.append(d)
     mean = {key: st.mean(axis=1) for key, st in stats.items()}  # (len(ds), 3) over seeds
     print("    d   Var(q.k)  scaled   max weight > 0.99: raw  scaled   median |J|: raw   scaled")
     for d, r, c in zip(ds, mean["raw"], mean["scaled"], strict=True):
@@ -234,8 +257,16 @@ def main(plot=True):
     q, k, v = (rng.standard_normal((T_big, 64)) for _ in range(3))  # one head, d = 64
     full, cache = attention(q, k, v, causal=True)
     blocked_diff = np.abs(attention_blocked(q, k, v, block) - full).max()
+    peaks = {}  # (method, T) -> peak MiB, measured at T and 2T
+    for T_m in (T_big, 2 * T_big):
+        qm, km, vm = (rng.standard_normal((T_m, 64)) for _ in range(3))
+        peaks["full", T_m] = peak_mib(attention, qm, km, vm, True)
+        peaks["blocked", T_m] = peak_mib(attention_blocked, qm, km, vm, block)
     print(f"T={T_big}: the weights take {cache[3].nbytes / 2**20:.0f} MiB; blocked: "
           f"{T_big * block * 8 / 2**20:.2f} MiB of scores at a time, same output to {blocked_diff:.1e}")  # fmt: skip
+    print(f"peak memory at T={T_big} and {2 * T_big}: full {peaks['full', T_big]:.1f} and "
+          f"{peaks['full', 2 * T_big]:.1f} MiB, blocked {peaks['blocked', T_big]:.1f} and "
+          f"{peaks['blocked', 2 * T_big]:.1f} MiB")  # fmt: skip
     if plot:
         plot_lookup(TEXT, weights)
         plot_saturation(ds, stats)
@@ -264,6 +295,12 @@ def main(plot=True):
         "jac_scaled_64": mean["scaled"][i64, 2],
         "jac_scaled_1024": mean["scaled"][i1024, 2],
         "jac_ratio_1024": mean["scaled"][i1024, 2] / mean["raw"][i1024, 2],
+        # per seed: the median norm at d = 1024 varies a lot between seeds (three sets of keys)
+        "jac_raw_1024_min": stats["raw"][i1024, :, 2].min(),
+        "jac_raw_1024_max": stats["raw"][i1024, :, 2].max(),
+        "jac_ratio_1024_min": (stats["scaled"][i1024, :, 2] / stats["raw"][i1024, :, 2]).min(),
+        "jac_ratio_1024_max": (stats["scaled"][i1024, :, 2] / stats["raw"][i1024, :, 2]).max(),
+        "closed_form_nan_d": closed_form_nan[0] if closed_form_nan else 0,
         "leak": float(leak),
         "changed": float(changed),
         "leak_after": float(leak_after),
@@ -275,6 +312,10 @@ def main(plot=True):
         "weights_mib": cache[3].nbytes / 2**20,
         "blocked_mib": T_big * block * 8 / 2**20,
         "blocked_diff": float(blocked_diff),
+        "peak_full": peaks["full", T_big],
+        "peak_full_2x": peaks["full", 2 * T_big],
+        "peak_blocked": peaks["blocked", T_big],
+        "peak_blocked_2x": peaks["blocked", 2 * T_big],
         "gib_128k_bf16": 131072**2 * 2 / 2**30,
     }
 

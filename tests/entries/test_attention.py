@@ -17,13 +17,16 @@ from attention import (
     split_heads,
 )
 from attention_checks import (
+    SEEDS,
     TEXT,
+    closed_form_norms,
     future_leak,
     gradient_check,
     jacobian_norms,
     lookup_heads,
     multihead_einsum,
     multihead_loop,
+    peak_mib,
     saturation,
     scores,
 )
@@ -181,6 +184,17 @@ def test_jacobian_norms_match_finite_differences_of_softmax():
     assert jacobian_norms(np.eye(4))[0] == 0.0  # one-hot: nothing moves, and no nan
 
 
+def test_the_closed_form_is_right_until_rounding_breaks_it():
+    """The entry's dead end: sum p^2 - 2 sum p^3 + (sum p^2)^2 equals the matrix norm where the
+    softmax is spread out, and gives nan on the entry's seeds at d = 1024 but not at d <= 256."""
+    p = softmax(scores(4, 32, 200, 0))
+    np.testing.assert_allclose(closed_form_norms(p), jacobian_norms(p), rtol=1e-10)
+    for d, nan in [(64, False), (256, False), (1024, True)]:
+        ps = [softmax(scores(d, 32, 200, seed)) for seed in SEEDS]
+        assert any(np.isnan(closed_form_norms(p)).any() for p in ps) is nan
+        assert all(np.isfinite(jacobian_norms(p)).all() for p in ps)
+
+
 @pytest.mark.parametrize("d", [16, 256])
 def test_variance_of_the_score_is_d_then_one(d):
     """Var(q . k) = d for independent N(0, 1) entries (a sum of d products of variance 1)."""
@@ -240,6 +254,16 @@ def test_entry_scaling(run):
     assert v["jac_raw_64"] < v["jac_scaled_64"]
     assert v["jac_ratio_1024"] == pytest.approx(v["jac_scaled_1024"] / v["jac_raw_1024"])
     assert v["jac_ratio_1024"] > 100
+    # the per-seed range the entry quotes, recomputed seed by seed
+    raw = [saturation(scores(1024, 32, 200, seed), 1024, scale=False)[2] for seed in SEEDS]
+    scaled = [saturation(scores(1024, 32, 200, seed), 1024, scale=True)[2] for seed in SEEDS]
+    ratios = [c / r for c, r in zip(scaled, raw, strict=True)]
+    assert v["jac_raw_1024_min"] == pytest.approx(min(raw), rel=1e-12)
+    assert v["jac_raw_1024_max"] == pytest.approx(max(raw), rel=1e-12)
+    assert v["jac_ratio_1024_min"] == pytest.approx(min(ratios), rel=1e-12)
+    assert v["jac_ratio_1024_max"] == pytest.approx(max(ratios), rel=1e-12)
+    assert 100 < v["jac_ratio_1024_min"] < v["jac_ratio_1024_max"]
+    assert v["closed_form_nan_d"] == 1024
 
 
 def test_entry_exact_checks(run):
@@ -258,3 +282,16 @@ def test_entry_memory(run):
     assert v["weights_mib"] == v["T_big"] ** 2 * 8 / 2**20 == 2.0
     assert v["blocked_mib"] == v["T_big"] * v["block"] * 8 / 2**20 == 0.25
     assert v["gib_128k_bf16"] == 131072**2 * 2 / 2**30 == 32.0
+    # measured peaks: the full version holds about three T x T arrays and grows 4x when T doubles;
+    # the blocked one grows 2x (tolerances cover numpy's small temporaries)
+    assert 2.5 * v["weights_mib"] < v["peak_full"] < 4 * v["weights_mib"]
+    assert v["peak_full_2x"] / v["peak_full"] == pytest.approx(4, rel=0.1)
+    assert v["peak_blocked_2x"] / v["peak_blocked"] == pytest.approx(2, rel=0.15)
+    assert v["peak_blocked"] < v["peak_full"] / 3
+
+
+def test_blocked_attention_never_holds_a_t_by_t_array():
+    """At T = 2048 a single T x T float64 array is 32 MiB; the blocked version stays far below."""
+    q, k, v = (np.random.default_rng(7).standard_normal((2048, 16)) for _ in range(3))
+    assert peak_mib(attention_blocked, q, k, v, 64) < 2048**2 * 8 / 2**20 / 4
+    assert peak_mib(attention, q, k, v, True) > 2048**2 * 8 / 2**20  # the instrument sees it
