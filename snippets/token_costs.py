@@ -214,7 +214,7 @@ def main(num_merges=NUM_MERGES, plot=True):
         "tokens_per_kb_mine": 1000 / v["bpt_prose_mine"],
         "tokens_per_kb_pages": 1000 / v["bpt_prose_pages"],
         "code_price_ratio": price,  # tokens per byte, code over English
-        "attention_ratio": price**2,  # attention memory grows as T^2
+        "attention_ratio": price**2,  # attention work grows as T^2
         "gpt2_vocab": GPT2_VOCAB,
         "gpt2_ratio": GPT2_VOCAB / (256 + num_merges),
         "the_count": chunks(prose_train).count(" the"),
