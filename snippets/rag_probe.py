@@ -9,6 +9,7 @@ from that section.
 """
 
 import re
+import textwrap
 import time
 from collections import Counter
 from functools import cache
@@ -208,7 +209,9 @@ def main():
     out["prompt_probe"], out["prompt_chars"], out["n_cited"] = first + 1, len(prompt), len(cited)
     out["prompt_answer"], out["prompt_cited"] = answer, ", ".join(cited)
     out["prompt_skipped"] = ", ".join(p for p in top if p not in cited)
-    print(prompt, end="\n\n")
+    for line in prompt.split("\n"):  # the prompt as the model gets it, wrapped for the page
+        print(textwrap.fill(line, 88, break_long_words=False) if line else "")
+    print()
     plot_recall(hits)
     print(f"{len(probes)} probes, {len(passages)} passages   recall@k")
     print("k        " + "".join(f"{k:>8}" for k in (1, 5, 10, 20)))

@@ -6,7 +6,6 @@ The help pages change between Python versions, so recall and sizes are asserted 
 relations; latencies are measured on whatever machine builds, so only their growth is asserted."""
 
 import math
-import re
 from collections import Counter
 from pydoc_data.topics import topics
 
@@ -252,7 +251,8 @@ def test_the_prompt_example(runs, corpus):
     ids = list(passages)
     first = next(i for i, (q, a) in enumerate(probes) if ids[int(np.argmax(index.bm25(q)))] == a)
     assert v["prompt_probe"] == first + 1 and v["prompt_answer"] == probes[first][1]
-    assert f"Question: {probes[first][0]}\nAnswer:" in out
+    flat_out = " ".join(out.split())  # the page wraps the prompt's long lines
+    assert f"Question: {probes[first][0]} Answer:" in flat_out
     cited = v["prompt_cited"].split(", ")
     assert v["prompt_chars"] <= 2000 and v["n_cited"] == len(cited) >= 1
     assert v["prompt_answer"] == cited[0]  # BM25 ranked it first, so it is cited first
@@ -260,7 +260,7 @@ def test_the_prompt_example(runs, corpus):
         assert f"[{pid}] " in out
     for pid in v["prompt_skipped"].split(", "):
         assert f"[{pid}] " not in out
-    assert re.search(r"Question: .+\nAnswer:", out)
+    assert max(len(line) for line in out.splitlines()) <= 88
 
 
 def test_sizes_and_growth(runs):
