@@ -266,6 +266,21 @@ def growth(copies=(1, 4, 16), n_queries=30):
     in_common = [df[[t for t in base.query_terms(q)[0] if t in common]].sum() for q in questions]
     out["read_per_query"] = float(np.mean([r.sum() for r in read]))
     out["read_share_common"] = float(np.sum(in_common) / np.sum([r.sum() for r in read]))
+    # ... and what those postings are worth: their share of the best passage's BM25 score
+    share = []
+    for q in questions:
+        ids, _ = base.query_terms(q)
+        best = int(np.argmax(base.bm25(q)))
+        few = np.array([t for t in ids if t in common], dtype=np.int64)
+        share.append(
+            base._accumulate(few, np.ones(len(few)), base.w_bm25)[best] / base.bm25(q)[best]
+        )
+    out["score_share_common"] = float(np.mean(share))
+    by_df = sorted(base.vocab, key=lambda t: -df[base.vocab[t]])
+    out["common_terms"] = ", ".join(f'"{t}"' for t in by_df[:3])
+    out["common_idf_max"] = float(base.idf_bm25[list(common)].max())
+    out["idf_median"] = float(np.median(base.idf_bm25))
+    out["n_queries"] = len(questions)
     # every term occurrence of the corpus end to end, so copies need no second tokenization
     term_ids = np.repeat(np.repeat(np.arange(len(df)), df), base.tf)  # (T,) grouped by term
     order = np.argsort(np.repeat(base.docs, base.tf), kind="stable")  # regroup by passage

@@ -273,6 +273,9 @@ def test_sizes_and_growth(runs):
     assert g["read_x16"] == pytest.approx(16 * g["read_x1"], rel=1e-12)  # copies: exactly 16x
     assert g["read_x1"] == g["read_per_query"]
     assert g["read_share_common"] > 0.6  # most of the work is on the commonest terms
+    assert g["score_share_common"] < 0.2  # for little of the score
+    assert g["common_idf_max"] < 1.5 < 4 < g["idf_median"]
+    assert g["common_terms"].split(", ")[0] == '"the"' and g["n_queries"] == 30
     assert g["n_max"] == 16 * runs["probe"].values["n_passages"]
     # measured on the building machine: only the growth is asserted
     assert g["bm25_us_x16"] > 4 * g["bm25_us_x1"] > 0
