@@ -68,7 +68,8 @@ def layernorm_backward(dout, cache):
         - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
     )  # (B, T, C)
     sum_bt = tuple(range(dout.ndim - 1))
-    return dx, {"g": (dout * xhat).sum(axis=sum_bt), "b": dout.sum(axis=sum_bt)}  # (C,), (C,)
+    dg, db = (dout * xhat).sum(axis=sum_bt), dout.sum(axis=sum_bt)  # (C,), (C,)
+    return dx, {"g": dg, "b": db}
 
 
 # --8<-- [end:layernorm]
@@ -89,7 +90,7 @@ def linear_backward(dout, cache):
 
 # --8<-- [start:attention]
 def attention_forward(x, W_qkv, b_qkv, W_o, b_o, n_head):
-    """Causal multi-head self-attention: y = softmax(q k^T / sqrt(hs) + mask) v, heads concatenated."""
+    """Causal multi-head self-attention: y = softmax(q k^T / sqrt(hs) + mask) v."""
     B, T, C = x.shape
     hs = C // n_head
     qkv, c_qkv = linear_forward(x, W_qkv, b_qkv)  # (B, T, 3C)
@@ -115,8 +116,8 @@ def attention_backward(dout, cache):
     dy = dy.reshape(B, T, nh, hs).transpose(0, 2, 1, 3)  # (B, nh, T, hs)
     datt = dy @ v.transpose(0, 1, 3, 2)  # (B, nh, T, T)
     dv = att.transpose(0, 1, 3, 2) @ dy  # (B, nh, T, hs)
-    dscores = att * (datt - (datt * att).sum(axis=-1, keepdims=True))  # softmax: p (g - p.g)
-    dq = dscores @ k / math.sqrt(hs)  # (B, nh, T, hs); masked entries have att = 0, so no gradient
+    dscores = att * (datt - (datt * att).sum(axis=-1, keepdims=True))  # p (g - p.g)
+    dq = dscores @ k / math.sqrt(hs)  # (B, nh, T, hs); masked: att = 0, so no gradient
     dk = dscores.transpose(0, 1, 3, 2) @ q / math.sqrt(hs)  # (B, nh, T, hs)
     dqkv = np.concatenate(
         [d.transpose(0, 2, 1, 3).reshape(B, T, nh * hs) for d in (dq, dk, dv)], axis=-1
@@ -134,14 +135,15 @@ GELU_S = math.sqrt(2.0 / math.pi)  # a Python float: keeps float32 arrays float3
 
 def gelu_forward(x):
     """GPT-2's tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    t = np.tanh(GELU_S * (x + 0.044715 * x * x * x))  # (B, T, 4C); x**3 calls pow: 40x slower
+    t = np.tanh(GELU_S * (x + 0.044715 * x * x * x))  # (B, T, 4C); not x**3: see the entry
     return 0.5 * x * (1.0 + t), (x, t)
 
 
 def gelu_backward(dout, cache):
     """d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
     x, t = cache
-    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_S * (1 + 3 * 0.044715 * x * x))
+    dt = (1 - t * t) * GELU_S * (1 + 3 * 0.044715 * x * x)  # d tanh(u)/dx
+    return dout * (0.5 * (1 + t) + 0.5 * x * dt)
 
 
 # --8<-- [end:gelu]
@@ -149,7 +151,7 @@ def gelu_backward(dout, cache):
 
 # --8<-- [start:block]
 def block_forward(x, p, n_head):
-    """One pre-norm transformer block; p holds this block's parameters without the h{l}. prefix."""
+    """One pre-norm transformer block; p holds its parameters without the h{l}. prefix."""
     a, c_ln1 = layernorm_forward(x, p["ln_1.g"], p["ln_1.b"])  # (B, T, C)
     a, c_att = attention_forward(
         a, p["attn.W_qkv"], p["attn.b_qkv"], p["attn.W_o"], p["attn.b_o"], n_head
@@ -185,7 +187,7 @@ def block_backward(dout, cache):
 
 # --8<-- [start:model]
 def gpt_forward(params, idx, config, targets=None):
-    """Logits for every position, and the mean cross-entropy over targets >= 0 (-1 is ignored)."""
+    """Logits at every position; mean cross-entropy over targets >= 0 (-1: ignored)."""
     B, T = idx.shape
     x = params["wte"][idx] + params["wpe"][:T]  # (B, T, C)
     caches = []
@@ -201,20 +203,21 @@ def gpt_forward(params, idx, config, targets=None):
     logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # (B, T, V) log-softmax
     keep = targets >= 0  # (B, T)
     n = int(keep.sum())
-    logp_y = np.take_along_axis(logp, np.maximum(targets, 0)[..., None], axis=-1)[..., 0]  # (B, T)
+    y = np.maximum(targets, 0)[..., None]  # (B, T, 1)
+    logp_y = np.take_along_axis(logp, y, axis=-1)[..., 0]  # (B, T)
     loss = -(logp_y * keep).sum() / n  # -1/n sum log p(target)
     return logits, loss, (idx, caches, c_lnf, xf, logp, targets, keep, n)
 
 
 def gpt_backward(params, cache, config):
-    """Gradients of the mean cross-entropy with respect to every parameter, as a dict like params."""
+    """Gradients of the mean cross-entropy for every parameter, as a dict like params."""
     idx, caches, c_lnf, xf, logp, targets, keep, n = cache
     B, T = idx.shape
     dlogits = np.exp(logp)  # (B, T, V): d loss / d logits = (softmax - one_hot) / n
     dlogits[np.arange(B)[:, None], np.arange(T), np.maximum(targets, 0)] -= 1.0
     dlogits *= keep[..., None] / n  # ignored positions (target -1) contribute nothing
     V, C = params["wte"].shape
-    grads = {"wte": dlogits.reshape(-1, V).T @ xf.reshape(-1, C)}  # (V, C), the output's share
+    grads = {"wte": dlogits.reshape(-1, V).T @ xf.reshape(-1, C)}  # (V, C): output's share
     dx, g = layernorm_backward(dlogits @ params["wte"], c_lnf)  # (B, T, C)
     grads["ln_f.g"], grads["ln_f.b"] = g["g"], g["b"]
     for layer in reversed(range(config["n_layer"])):
@@ -253,7 +256,7 @@ def activation_bytes(cache, params):
 
 
 def sample(params, config, idx, num_new, rng, temperature=1.0):
-    """Append num_new tokens to the (1, T) prompt idx, each drawn from softmax(logits / temperature)."""
+    """Append num_new tokens to the (1, T) prompt idx, drawn from softmax(logits / temperature)."""
     for _ in range(num_new):
         logits, _, _ = gpt_forward(params, idx[:, -config["block_size"] :], config)
         z = logits[0, -1] / temperature  # (V,)
@@ -269,7 +272,7 @@ def save_checkpoint(path, params, config, chars):
 
 
 def load_checkpoint(path):
-    """(params, config) from a file save_checkpoint wrote; config["chars"] is the vocabulary."""
+    """(params, config) from a file save_checkpoint wrote; config["chars"]: the vocabulary."""
     with np.load(path) as f:
         config = json.loads(str(f["config"]))
         config["chars"] = str(f["chars"])

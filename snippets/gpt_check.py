@@ -13,7 +13,7 @@ from gpt_sort import CONFIG, fresh_batch
 
 # --8<-- [start:check]
 def check_gradients(params, config, idx, targets, rng, max_entries=None, h=1e-5):
-    """{name: (relative error, entries checked)} of gpt_backward against centred differences."""
+    """{name: (relative error, entries checked)}: gpt_backward against centred differences."""
     _, _, cache = gpt_forward(params, idx, config, targets)
     grads = gpt_backward(params, cache, config)
     result = {}
@@ -39,8 +39,8 @@ def check_gradients(params, config, idx, targets, rng, max_entries=None, h=1e-5)
 
 
 def random_point(config, rng, scale=0.3):
-    """Initial parameters plus noise: at initialisation every layer-norm gain is 1 and every bias
-    0, and a backward pass that forgot a gain or a bias would still pass the check there."""
+    """Initial parameters plus noise. At initialisation every layer-norm gain is 1 and every
+    bias 0, and a backward pass that forgot a gain would still pass the check there."""
     params = init_params(config, rng)  # float64
     return {k: v + rng.normal(0.0, scale, v.shape) for k, v in params.items()}
 
@@ -51,14 +51,12 @@ def random_point(config, rng, scale=0.3):
 def main(seed=0, max_entries=24, batch_size=4):
     rng = np.random.default_rng(seed)
     params = random_point(CONFIG, rng)
-    idx, targets = fresh_batch(rng, batch_size)  # (B, 2n) sorting sequences, loss on the answer
+    idx, targets = fresh_batch(rng, batch_size)  # (B, 2n) sorting sequences
     result = check_gradients(params, CONFIG, idx, targets, rng, max_entries=max_entries)
     checked = sum(n for _, n in result.values())
     worst_name = max(result, key=lambda k: result[k][0])
-    print(
-        f"{len(result)} parameter tensors, {num_params(params):,} parameters, "
-        f"{checked:,} entries checked (up to {max_entries} per tensor), float64, h = 1e-5"
-    )
+    print(f"{len(result)} parameter tensors, {num_params(params):,} parameters, float64, h = 1e-5;")
+    print(f"{checked:,} entries checked (up to {max_entries} per tensor)")
     for name, (err, n) in result.items():
         print(f"  {name:<16} {n:>4} entries   relative error {err:.1e}")
     print(f"worst: {result[worst_name][0]:.1e} ({worst_name})")
@@ -69,7 +67,7 @@ def main(seed=0, max_entries=24, batch_size=4):
         "n_checked": checked,
         "n_params": num_params(params),
         "max_entries": max_entries,
-    }  # fmt: skip
+    }
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def random_digits(rng, B, held_out):
     """B rows of N_DIGITS distinct digits, all from the training side or all held out."""
     rows = []
     while sum(len(r) for r in rows) < B:
-        x = np.argsort(rng.random((4 * B, K)), axis=1)[:, :N_DIGITS]  # random distinct digits
+        x = np.argsort(rng.random((4 * B, K)), axis=1)[:, :N_DIGITS]  # distinct digits
         rows.append(x[is_held_out(x) == held_out])
     return np.concatenate(rows)[:B]  # (B, N_DIGITS)
 
@@ -38,7 +38,7 @@ def to_sequences(x):
     B = len(x)
     seq = np.concatenate([x, np.full((B, 1), SEP), np.sort(x, axis=1)], axis=1)  # (B, 2n+1)
     idx, targets = seq[:, :-1], seq[:, 1:].copy()  # (B, 2n) each
-    targets[:, :N_DIGITS] = -1  # guessing the unsorted digits or the separator is not the task
+    targets[:, :N_DIGITS] = -1  # the unsorted digits and the separator: not the task
     return idx, targets
 
 
@@ -55,10 +55,9 @@ def fresh_batch(rng, B):
 
 # --8<-- [start:exact]
 def exact_match(params, idx, targets):
-    """Fraction of rows whose every scored token is the model's top choice (teacher forcing).
-
-    If every argmax is right when the model is fed the right prefix, greedy decoding feeds itself
-    exactly that prefix, so this equals the rate at which greedy_sort gets the whole answer right.
+    """Fraction of rows whose every scored token is the model's top choice, given the
+    right prefix. If every argmax is right given the right prefix, greedy decoding feeds
+    itself exactly that prefix: this is the rate at which greedy_sort is right.
     """
     logits, _, _ = gpt_forward(params, idx, CONFIG)  # (B, 2n, V)
     right = (logits.argmax(axis=-1) == targets) | (targets < 0)  # (B, 2n)
@@ -66,7 +65,7 @@ def exact_match(params, idx, targets):
 
 
 def greedy_sort(params, x):
-    """Autoregressive decoding: feed the digits and the separator, append the argmax six times."""
+    """Greedy decoding: feed the digits and the separator, append the argmax n times."""
     idx = np.concatenate([x, np.full((len(x), 1), SEP)], axis=1)  # (B, n+1)
     for _ in range(N_DIGITS):
         logits, _, _ = gpt_forward(params, idx, CONFIG)  # (B, t, V)
@@ -78,19 +77,21 @@ def greedy_sort(params, x):
 
 
 # --8<-- [start:train]
-def train_sort(seed=0, num_steps=300, B=64, lr=1e-2, warmup=20, eval_every=25, dtype=np.float32):
-    """Adam with a short linear warm-up and cosine decay; returns params and the history."""
+def train_sort(seed=0, num_steps=300, B=64, lr=1e-2, warmup=20, dtype=np.float32):
+    """Adam, a short linear warm-up, a cosine decay; returns params and the history."""
     rng = np.random.default_rng(seed)
     params = init_params(CONFIG, rng, dtype)
     names = sorted(params)
     opt = Adam([params[k] for k in names], lr=lr)
-    probe = fresh_batch(np.random.default_rng(1000 + seed), 256)  # held out, for the curve
+    probe = fresh_batch(np.random.default_rng(1000 + seed), 256)  # held out: the curve
     history = {"loss": [], "eval_step": [], "exact": []}
+    eval_every = 25
     for step in range(num_steps):
         idx, targets = train_batch(rng, B)  # (B, 2n), (B, 2n)
         _, loss, cache = gpt_forward(params, idx, CONFIG, targets)
         grads = gpt_backward(params, cache, CONFIG)
-        lr_t = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + np.cos(np.pi * step / num_steps))
+        cosine = 0.5 * (1 + np.cos(np.pi * step / num_steps))  # 1 -> 0
+        lr_t = lr * min(1.0, (step + 1) / warmup) * cosine  # warm-up, then cosine
         opt.step([grads[k] for k in names], lr=lr_t)
         history["loss"].append(float(loss))
         if (step + 1) % eval_every == 0:
@@ -183,7 +184,8 @@ def main(seed=0, num_steps=300, n_fresh=2000, plot=True):
         f"{num_params(params):,} parameters, {num_steps} Adam steps of 64 sequences "
         f"({seconds:.1f} s of CPU)"
     )
-    print(f"loss {history['loss'][0]:.3f} -> {history['loss'][-1]:.4f} nats per answer token")
+    loss = history["loss"]
+    print(f"loss {loss[0]:.3f} -> {loss[-1]:.4f} nats per answer token")
     print(f"{n_fresh:,} fresh sequences (never trained on): {exact:.2%} sorted exactly")
     print(f"for example {' '.join(map(str, example))} | -> {' '.join(map(str, answer))}")
     pointing = head_pointing(params, x[:1000])  # (n_layer, n_head)
@@ -204,7 +206,7 @@ def main(seed=0, num_steps=300, n_fresh=2000, plot=True):
     )
     L, nh = CONFIG["n_layer"], CONFIG["n_head"]
     att_1024 = L * nh * 1024**2 * 4  # float32 attention weights of one 1,024-token sequence
-    print(f"attention weights alone, one sequence of 1,024 tokens: {att_1024 / 2**20:.0f} MiB")
+    print(f"attention weights alone, one 1,024-token sequence: {att_1024 / 2**20:.0f} MiB")
     if plot:
         plot_curves(history)
         plot_attention(params, example)

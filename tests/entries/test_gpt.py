@@ -199,9 +199,10 @@ def test_entry_gradient_check(runs):
     assert v["n_tensors"] == 28 and v["max_entries"] == 24
     assert v["n_checked"] == 28 * 24  # every tensor of this model has at least 24 entries
     assert v["n_params"] == 26_208
-    again = check_main()  # the same in this process
+    again = check_main()  # the same check in this process
     assert v["worst"] == pytest.approx(again["worst"], rel=1e-3)
-    assert v["worst_name"] == again["worst_name"]  # the tensor the prose names
+    assert v["worst_name"] == again["worst_name"]
+    assert v["worst_name"] in init_params(CONFIG, np.random.default_rng(0))
 
 
 def test_entry_sorting(runs, other_seeds):
