@@ -262,6 +262,7 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
     se = d.std(ddof=1) / np.sqrt(len(d))
 
     save_checkpoint("gpt_char.npz", params, CONFIG, VOCAB)
+    # --8<-- [end:main]
     text = decode(sample(params, CONFIG, np.zeros((1, 1), dtype=int), 240,
                          np.random.default_rng(1), temperature=0.8)[0, 1:])  # fmt: skip
     words = set(decode(train_ids).split())  # every word of the training text
@@ -283,8 +284,9 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
     )
     print("a sample at temperature 0.8:")
     print(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
-    print(f"words of the training text among its words: {real_gpt:.0%} "
-          f"(a count-bigram sample of the same length: {real_bigram:.0%})")  # fmt: skip
+    print(
+        f"its words found in the training text: {real_gpt:.0%} (a bigram sample's: {real_bigram:.0%})"
+    )
     if plot:
         plot_curves(history, nll_bigram[::9].mean(), np.log(V))  # the bigram on the probe
         plot_schedule(history, TRAIN["warmup"])
@@ -325,9 +327,6 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
         "n_head": CONFIG["n_head"],
         "n_embd": CONFIG["n_embd"],
     }
-
-
-# --8<-- [end:main]
 
 
 if __name__ == "__main__":
