@@ -4,6 +4,8 @@ journal new "Attention from scratch"   # a draft entry, its snippet and its test
 journal check                          # every problem as file:line: message
 journal preview                        # http://127.0.0.1:8000, re-runs what you change
 journal build                          # the published site in site/ (drafts left out)
+journal freeze autograd-from-scratch   # measure its frozen runs again, into frozen/
+journal prune --dry-run                # what the cache holds that no run can use any more
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 from . import check, scaffold
+from .errors import JournalError
 
 
 def _root(args) -> Path:
@@ -109,6 +112,46 @@ def cmd_build(args) -> int:
     return _mkdocs(root, words + list(args.mkdocs_args))
 
 
+def _journal(root: Path, reporter=None):
+    from .progress import Reporter
+    from .project import Journal
+
+    cache_dir = os.environ.get("JOURNAL_CACHE_DIR") or ".cache/journal"
+    return Journal(root, cache_dir=cache_dir, reporter=reporter or Reporter())
+
+
+def cmd_freeze(args) -> int:
+    root = _root(args)
+    try:
+        outcome = _journal(root).freeze(args.runs)
+    except JournalError as exc:
+        print(f"journal freeze: {exc}", file=sys.stderr)
+        return 2
+    failed = [err for err in outcome.values() if isinstance(err, JournalError)]
+    for err in failed:
+        print(f"journal freeze: {err}", file=sys.stderr)
+    frozen = [f"{path}:{name}" for (path, name), r in outcome.items() if r not in failed]
+    if frozen:
+        print(f"froze {len(frozen)} run(s): {', '.join(frozen)}; commit frozen/ with the change")
+    return 1 if failed else 0
+
+
+def cmd_prune(args) -> int:
+    root = _root(args)
+    journal = _journal(root)
+    before = journal.cache.size()
+    removed, size = journal.prune(dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for path in removed:
+        print(f"{verb} {path.relative_to(journal.cache.root)}")
+    print(
+        f"journal prune: {verb} {len(removed)} item(s), {size / 1e6:.1f} MB; the cache "
+        f"{'holds' if args.dry_run else 'now holds'} {(before - (0 if args.dry_run else size)) / 1e6:.1f} MB"
+        f" ({journal.cache.root})"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="journal",
@@ -194,6 +237,31 @@ def parser() -> argparse.ArgumentParser:
     bld.add_argument("mkdocs_args", nargs="*", help=argparse.SUPPRESS)
     common(bld)
     bld.set_defaults(func=cmd_build)
+
+    frz = sub.add_parser(
+        "freeze",
+        help="measure frozen runs again and write their results to frozen/",
+        description="Execute the frozen runs of the entries named by their slug (SLUG: all its "
+        "frozen runs; SLUG:RUN: one run) and write their results, with where and when they "
+        "were measured, under frozen/SLUG/RUN/ for you to commit. Builds and tests never "
+        "execute a frozen run; they fail when what it depends on changed since.",
+    )
+    frz.add_argument("runs", nargs="+", metavar="SLUG[:RUN]")
+    common(frz)
+    frz.set_defaults(func=cmd_freeze)
+
+    prn = sub.add_parser(
+        "prune",
+        help="remove from the cache what no current run can use",
+        description="Remove stored results, produced files and executed notebooks that no "
+        "current run or notebook can hit (the state of the files now decides), and leftovers "
+        "of interrupted builds. Prints each item and the sizes.",
+    )
+    prn.add_argument(
+        "-n", "--dry-run", action="store_true", help="only print what would be removed"
+    )
+    common(prn)
+    prn.set_defaults(func=cmd_prune)
     return top
 
 

@@ -48,7 +48,14 @@ class Code:
 
 @dataclass(frozen=True)
 class Run:
-    """``::run NAME FILE[:FUNCTION] [timeout=S]``: call a snippet's function in its own process."""
+    """``::run NAME FILE[:FUNCTION] [timeout=S] [produces=F,..] [needs=RUN,..] [inputs=P,..]
+    [frozen]``: call a snippet's function in its own process.
+
+    ``produces``: files the function writes into its working directory, kept for other runs;
+    ``needs``: runs (``RUN`` or ``SLUG:RUN``) whose produced files are placed in this run's
+    working directory first; ``inputs``: files or folders the run reads that the engine cannot
+    see (read by a child process, say), whose content joins its key; ``frozen``: never executed
+    by a build, its committed result under ``frozen/`` is used."""
 
     where: Location
     name: str
@@ -56,6 +63,10 @@ class Run:
     function: str
     timeout: float
     memory: str = ""  # memory=2G: the run's memory limit (runner.py reads it)
+    produces: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,24 @@ def _refuse_unknown(options: dict[str, str], allowed: set[str], where: Location)
         raise JournalError(f"unknown option {unknown[0]}=", where, hint=hint)
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _paths(value: str | None, option: str, where: Location) -> tuple[str, ...]:
+    """Relative paths inside a run's working directory."""
+    paths = _list(value)
+    for path in paths:
+        parts = path.split("/")
+        if path.startswith("/") or ".." in parts or "" in parts or "." in parts:
+            raise JournalError(
+                f"{option}={path} is not a plain relative path",
+                where,
+                hint="name files inside the run's working directory, e.g. produces=model.npz",
+            )
+    return paths
+
+
 def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
     positional, options = _split(rest, where)
     if kind == "code":
@@ -148,8 +177,11 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
         file, _, section = positional[0].partition("#")
         return Code(where, file, section or None)
     if kind == "run":
-        _expect(positional, 2, "::run NAME FILE[:FUNCTION] [timeout=SECONDS]", where)
-        _refuse_unknown(options, {"timeout", "memory"}, where)
+        frozen = len(positional) == 3 and positional[2] == "frozen"
+        if frozen:
+            positional = positional[:2]
+        _expect(positional, 2, "::run NAME FILE[:FUNCTION] [timeout=SECONDS] [frozen]", where)
+        _refuse_unknown(options, {"timeout", "memory", "produces", "needs", "inputs"}, where)
         name, target = positional
         if not _NAME.match(name):
             raise JournalError(
@@ -164,7 +196,28 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             ) from None
         if timeout <= 0:
             raise JournalError("timeout must be a positive number of seconds", where)
-        return Run(where, name, file, function or "main", timeout, options.get("memory", ""))
+        produces = _paths(options.get("produces"), "produces", where)
+        needs = _list(options.get("needs"))
+        for need in needs:
+            slug, _, run = need.rpartition(":")
+            if not _NAME.match(run) or (slug and not _NAME.match(slug)):
+                raise JournalError(
+                    f"needs={need} is not a run", where, hint="write needs=RUN or needs=SLUG:RUN"
+                )
+        inputs = _list(options.get("inputs"))
+        inputs = () if inputs == ("none",) else inputs
+        return Run(
+            where,
+            name,
+            file,
+            function or "main",
+            timeout,
+            options.get("memory", ""),
+            produces,
+            needs,
+            inputs,
+            frozen,
+        )
     if kind == "output":
         _expect(positional, 1, "::output NAME", where)
         _refuse_unknown(options, set(), where)

@@ -33,7 +33,7 @@ import nbformat
 import yaml
 
 from . import deps, render
-from .cache import sha256_file
+from .cache import Cache, sha256_file
 from .errors import JournalError, Location
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n?\s*\Z", re.S)
@@ -168,28 +168,27 @@ def _strip_ansi(text: str) -> str:
 
 
 class NotebookCache:
-    """Executed notebooks stored as ``<folder>/<key>.ipynb``; ``folder=None`` keeps nothing."""
+    """Executed notebooks in the journal's cache, beside run results and checked the same way
+    (a notebook altered in the cache is detected, discarded and run again, never published).
+    ``store`` is the journal's ``Cache`` or a folder to keep one in; one that is not kept
+    between builds (``execution: force``) is never read."""
 
-    def __init__(self, folder: Path | None):
-        self.folder = folder
+    def __init__(self, store: Cache | Path | None):
+        self.store = store if isinstance(store, Cache) else Cache(store)
 
     def get(self, key: str) -> nbformat.NotebookNode | None:
-        if self.folder is None or not (self.folder / f"{key}.ipynb").is_file():
+        if not self.store.persistent:
+            return None
+        text = self.store.get_notebook(key)
+        if text is None:
             return None
         try:
-            return nbformat.read(str(self.folder / f"{key}.ipynb"), as_version=4)
-        except Exception:
-            (self.folder / f"{key}.ipynb").unlink(missing_ok=True)  # torn: run again
+            return nbformat.reads(text, as_version=4)
+        except Exception:  # nbformat raises several kinds for a broken file
             return None
 
     def put(self, key: str, node: nbformat.NotebookNode) -> None:
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(node, f)
-        os.replace(tmp, self.folder / f"{key}.ipynb")
+        self.store.put_notebook(key, nbformat.writes(node))
 
 
 def executed(

@@ -1,68 +1,82 @@
-"""The journal as a whole: where its snippets and cache live, how a run's cache key is made,
-running every run of a set of entries in parallel, and rendering an entry's Markdown."""
+"""The journal as a whole: where its entries, snippets, cache and frozen results live, how it
+executes (one setting, ``execution``), and the entry points the adapter, the tests and the
+command line use. The work itself is done by ``schedule`` (running), ``keys`` (what a run depends
+on), ``cache`` (what is stored) and ``page`` (rendering)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import sys
-import tempfile
-import time
+import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import __version__, deps, directives, render, runner, snippets
-from .cache import Cache, sha256_file
-from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
-from .errors import JournalError, did_you_mean
-from .progress import Reporter, Silent, Summary
-from .results import FigureOut, RunResult, decode_value
+from . import directives, keys, page
+from .cache import Cache
+from .directives import ParsedEntry
+from .errors import JournalError
+from .progress import Reporter, Silent
+from .results import RunResult
+from .schedule import IGNORED, Scheduler
 
-LOCK_FILES = ("requirements.lock",)
-IGNORED = [".venv", ".cache", ".git", "node_modules", "site"]  # never data a run depends on
+__all__ = ["EXECUTION_MODES", "IGNORED", "Journal", "execution_from_environment"]
+
+# off: pages without results (a plain build); cache: the cache serves what it holds and keeps
+# what runs; force: every run executes afresh, the cache is neither read nor written. Frozen runs
+# are never executed by any of them (``journal freeze`` does that).
+EXECUTION_MODES = ("off", "cache", "force")
+_SLUG = re.compile(r"^slug:\s*['\"]?([\w-]+)['\"]?\s*$", re.M)
+
+
+def execution_from_environment(default: str = "cache") -> str:
+    """``JOURNAL_EXECUTION=off|cache|force``; the older switches still work:
+    ``JOURNAL_EXECUTE=off`` means off, ``JOURNAL_CACHE=off`` means force."""
+    off = {"0", "off", "false", "no"}
+    mode = os.environ.get("JOURNAL_EXECUTION", "").strip().lower()
+    if mode:
+        if mode not in EXECUTION_MODES:
+            raise JournalError(
+                f"JOURNAL_EXECUTION={mode} is not known", hint=f"use one of {EXECUTION_MODES}"
+            )
+        return mode
+    if os.environ.get("JOURNAL_EXECUTE", "").lower() in off:
+        return "off"
+    if os.environ.get("JOURNAL_CACHE", "").lower() in off:
+        return "force"
+    return default
 
 
 class Journal:
-    """A journal rooted at ``root``: entries' directives resolved against ``snippets``."""
+    """A journal rooted at ``root``: entries under ``entries_dir``, their directives resolved
+    against ``snippets_dir``, results kept in ``cache_dir`` (``None``: kept for this process only)."""
 
     def __init__(
         self,
         root: Path,
         snippets_dir: str = "snippets",
         cache_dir: str | None = ".cache/journal",
-        execute: bool = True,
+        execution: str = "cache",
         jobs: int | None = None,
         reporter: Reporter | None = None,
+        entries_dir: str = "posts",
+        show_stale: bool = False,
     ):
+        if execution not in EXECUTION_MODES:
+            raise ValueError(f"execution must be one of {EXECUTION_MODES}, not {execution!r}")
         self.root = Path(root).resolve()
         self.snippets_dir = self.root / snippets_dir
-        self.cache = Cache(self.root / cache_dir if cache_dir else None)
-        self.execute = execute
+        self.entries_dir = self.root / entries_dir
+        self.execution = execution
+        persistent = cache_dir is not None and execution == "cache"
+        self.cache = Cache(self.root / cache_dir if persistent else None)
         self.jobs = jobs or os.cpu_count() or 1
         self.reporter = reporter or Silent()
-        self._environment_key = self._environment_hash()
+        self.show_stale = show_stale  # the preview shows a stale frozen result, marked stale
+        self.environment_key = keys.environment_hash(self.root)
+        self._slugs: dict[Path, tuple[int, str]] = {}
 
-    # -- keys -----------------------------------------------------------------------------------
-    def _environment_hash(self) -> str:
-        """What every run depends on: engine, the run's process (environment, worker), Python,
-        locked libraries."""
-        h = hashlib.sha256(f"journal {__version__}\0{sys.version}\0{sys.platform}".encode())
-        h.update(runner.fingerprint().encode())  # the run's environment, worker, fork server
-        for name in LOCK_FILES:
-            lock = self.root / name
-            h.update(f"\0{name}\0{sha256_file(lock) if lock.is_file() else '-'}".encode())
-        return h.hexdigest()
-
-    def static_key(self, snippet: Path, function: str) -> str:
-        """The cache key of calling ``function`` of ``snippet``, before knowing its data files."""
-        h = hashlib.sha256(self._environment_key.encode())
-        h.update(f"\0call\0{function}".encode())
-        for source in deps.local_sources(snippet):
-            rel = source.relative_to(self.root).as_posix()
-            h.update(f"\0{rel}\0{sha256_file(source)}".encode())
-        return h.hexdigest()
+    @property
+    def executes(self) -> bool:
+        return self.execution != "off"
 
     # -- entries ----------------------------------------------------------------------------------
     def rel(self, path: Path) -> str:
@@ -77,109 +91,45 @@ class Journal:
     def parse_file(self, path: Path) -> ParsedEntry:
         return self.parse(Path(path).read_text(encoding="utf-8"), self.rel(path))
 
+    def slug_of(self, rel_path: str) -> str:
+        """The entry's front-matter ``slug``, else its file name without the extension."""
+        path = self.root / rel_path
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            return Path(rel_path).stem
+        known = self._slugs.get(path)
+        if known is None or known[0] != mtime:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            front = text.split("\n---", 1)[0] if text.startswith("---") else ""
+            match = _SLUG.search(front)
+            known = (mtime, match.group(1) if match else path.stem)
+            self._slugs[path] = known
+        return known[1]
+
+    def entry_files(self) -> list[Path]:
+        return sorted(self.entries_dir.rglob("*.md")) if self.entries_dir.is_dir() else []
+
+    def find_entry(self, slug: str) -> ParsedEntry | None:
+        """The entry whose slug is ``slug``, parsed; None if there is none."""
+        for path in self.entry_files():
+            if self.slug_of(self.rel(path)) == slug:
+                return self.parse_file(path)
+        return None
+
     # -- running ----------------------------------------------------------------------------------
     def run_all(
-        self, entries: list[ParsedEntry]
+        self, entries: list[ParsedEntry], refreeze: set[tuple[str, str]] = frozenset()
     ) -> dict[tuple[str, str], RunResult | JournalError]:
-        """Every run of ``entries``: from the cache if there, else executed in parallel.
+        """Every run of ``entries`` (and of the runs they need): served from ``frozen/`` or the
+        cache when possible, else executed, in dependency order and in parallel where independent.
 
         Returns a result or an error for each (entry path, run name); never raises for a run.
-        Identical runs (same static key) in different entries execute once.
+        Identical runs (same key) in different entries execute once.
         """
-        started = time.perf_counter()
-        summary = Summary()
-        outcome: dict[tuple[str, str], RunResult | JournalError] = {}
-        if not self.execute:  # a plain build: pages are rendered without any result
-            return outcome
-        todo: dict[str, list[tuple[str, Run, Path]]] = {}
-        for entry in entries:
-            for run in entry.runs:
-                try:
-                    snippet = snippets.resolve(self.snippets_dir, self.root, run.file, run.where)
-                except JournalError as err:
-                    outcome[(entry.path, run.name)] = err
-                    summary.failed += 1
-                    continue
-                key = self.static_key(snippet, run.function)
-                todo.setdefault(key, []).append((entry.path, run, snippet))
-
-        pending = []
-        for key, users in todo.items():
-            cached = self.cache.lookup(key, self.root)
-            if cached is not None:
-                for path, run, snippet in users:
-                    outcome[(path, run.name)] = cached
-                    self.reporter.cached(
-                        f"{path}:{run.where.line} {run.name} ({self.rel(snippet)})"
-                    )
-                summary.cached += len(users)
-            else:
-                pending.append((key, users))
-
-        self.reporter.start(len(pending))
-        if pending:
-            with ThreadPoolExecutor(max_workers=min(self.jobs, len(pending))) as pool:
-                for (_key, users), result in zip(
-                    pending, pool.map(self._execute, pending), strict=True
-                ):
-                    for path, run, _ in users:
-                        outcome[(path, run.name)] = result
-                    if isinstance(result, JournalError):
-                        summary.failed += len(users)
-                    else:
-                        summary.executed += 1
-                        summary.cached += len(users) - 1
-        summary.seconds = time.perf_counter() - started
-        if outcome:
-            self.reporter.summary(summary)
-        return outcome
-
-    def _execute(self, job) -> RunResult | JournalError:
-        key, users = job
-        path, run, snippet = users[0]
-        label = f"{path}:{run.where.line} {run.name} ({self.rel(snippet)})"
-        self.reporter.running(label)
-        spec = runner.RunSpec(run.where, run.name, snippet, run.function, run.timeout, run.memory)
-        scratch = Path(tempfile.mkdtemp(prefix="journal-out-"))
-        started = time.perf_counter()
-        try:
-            result = runner.execute(
-                spec,
-                scratch,
-                self.root,
-                self.snippets_dir,
-                IGNORED,
-                on_output=lambda line: self.reporter.output(label, line),
-            )
-            opened = self._data_files(result.pop("opened"))
-            self.cache.store(key, self.root, opened, scratch, result)
-            stdout = (scratch / "stdout.txt").read_bytes().decode("utf-8", errors="replace")
-            figures = [render_figure(scratch, fig) for fig in result["figures"]]
-            values = {k: decode_value(v) for k, v in result["values"].items()}
-            self.reporter.finished(label, "executed", time.perf_counter() - started)
-            return RunResult(values, stdout, figures, result["seconds"], cached=False)
-        except JournalError as err:
-            self.reporter.finished(label, "FAILED", time.perf_counter() - started, err)
-            return err
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-
-    def _data_files(self, opened: list[str]) -> list[str]:
-        """What a run read, as files whose content joins its cache key.
-
-        Compiled modules stand for their source: a module imported in a way the static scan
-        cannot see (``importlib.import_module(name)``) is still a dependency, and a rewritten
-        ``__pycache__`` never is."""
-        files = set()
-        for rel in opened:
-            path = Path(rel)
-            if path.suffix == ".pyc" and path.parent.name == "__pycache__":
-                source = path.parent.parent / (path.name.split(".")[0] + ".py")
-                if (self.root / source).is_file():
-                    files.add(source.as_posix())
-            else:
-                files.add(rel)
-        return sorted(files)
+        if not self.executes:  # a plain build: pages are rendered without any result
+            return {}
+        return Scheduler(self, refreeze).run(entries)
 
     def results_for(self, path: Path) -> dict[str, RunResult]:
         """The results of every run of one entry; raises the first error (for tests and tools)."""
@@ -193,6 +143,71 @@ class Journal:
             results[run.name] = result
         return results
 
+    def all_entries(self) -> list[ParsedEntry]:
+        """Every Markdown page under the entries folder that parses (others are skipped here;
+        the build and ``journal check`` report them)."""
+        entries = []
+        for path in self.entry_files():
+            try:
+                entries.append(self.parse_file(path))
+            except (JournalError, UnicodeDecodeError):
+                continue
+        return entries
+
+    # -- frozen results and the cache's size ------------------------------------------------------
+    def freeze(self, selectors: list[str]) -> dict[tuple[str, str], RunResult | JournalError]:
+        """Execute the frozen runs named by ``SLUG`` (all its frozen runs) or ``SLUG:RUN`` and
+        write their results under ``frozen/``. Raises for a selector that names nothing."""
+        chosen: set[tuple[str, str]] = set()
+        entries: dict[str, ParsedEntry] = {}
+        for selector in selectors:
+            slug, _, name = selector.partition(":")
+            entry = self.find_entry(slug)
+            if entry is None:
+                raise JournalError(f"no entry has the slug {slug!r}", hint="see its front matter")
+            runs = [r for r in entry.runs if (r.name == name if name else r.frozen)]
+            if not runs:
+                known = ", ".join(r.name + (" (frozen)" if r.frozen else "") for r in entry.runs)
+                raise JournalError(
+                    f"{selector}: no {'run ' + repr(name) if name else 'frozen run'} in "
+                    f"{entry.path}",
+                    hint=f"its runs: {known or 'none'}",
+                )
+            for run in runs:
+                if not run.frozen:
+                    raise JournalError(
+                        f"run {run.name!r} is not frozen",
+                        run.where,
+                        hint=f"mark it first: '::run {run.name} {run.file} ... frozen'",
+                    )
+                chosen.add((entry.path, run.name))
+            entries[entry.path] = entry
+        outcome = Scheduler(self, refreeze=chosen).run(list(entries.values()), only=chosen)
+        return {pair: outcome[pair] for pair in sorted(chosen)}
+
+    def prune(self, dry_run: bool = False) -> tuple[list[Path], int]:
+        """Remove from the cache what no current run or notebook can hit; returns what was (or,
+        with ``dry_run``, would be) removed and its size in bytes."""
+        from . import notebook
+
+        scheduler = Scheduler(self, dry=True)
+        reporter, self.reporter = self.reporter, Silent()
+        try:
+            scheduler.run(self.all_entries())
+        finally:
+            self.reporter = reporter
+        notebooks = set()
+        if self.entries_dir.is_dir():
+            for path in sorted(self.entries_dir.rglob("*.ipynb")):
+                try:
+                    nb = notebook.read(path, self.rel(path))
+                except JournalError:
+                    continue
+                notebooks.add(
+                    notebook.cache_key(nb, self.environment_key, self.snippets_dir, self.root)
+                )
+        return self.cache.prune(scheduler.keys, notebooks, self.root, dry_run)
+
     # -- rendering --------------------------------------------------------------------------------
     def render(
         self,
@@ -202,85 +217,5 @@ class Journal:
         figure_url: Callable[[str], str],
         errors: list[JournalError] | None = None,
     ) -> str:
-        """The entry's Markdown with every directive replaced by what it stands for.
-
-        ``figure_url(svg)`` publishes a figure and returns its URL relative to the page. With
-        ``errors=None`` the first problem raises; with a list, problems are shown in the page
-        and appended to it (the live preview keeps running).
-        """
-
-        def fail(err: JournalError, inline: bool = False) -> str:
-            if errors is None:
-                raise err
-            if err not in errors:
-                errors.append(err)
-            return render.error_inline(err) if inline else render.error_block(err)
-
-        def result_of(name: str) -> RunResult | JournalError:
-            return outcome.get((entry.path, name)) or JournalError(f"run {name!r} has no result")
-
-        def directive(d) -> str:
-            if isinstance(d, directives.Invalid):  # a line that cannot be read
-                return fail(d.error)
-            if not self.execute and not isinstance(d, Code):
-                return render.not_executed_block() if isinstance(d, Output) else ""
-            try:
-                if isinstance(d, Code):
-                    return render.code_block(
-                        snippets.read(self.snippets_dir, self.root, d.file, d.section, d.where)
-                    )
-                result = result_of(d.name)
-                if isinstance(d, Run):
-                    return fail(result) if isinstance(result, JournalError) else ""
-                if isinstance(result, JournalError):
-                    return "" if errors is not None else fail(result)
-                if isinstance(d, Output):
-                    return render.output_block(result.stdout)
-                if isinstance(d, Figure):
-                    fig = result.figure(d.figure)
-                    if fig is None:
-                        names = ", ".join(f.name for f in result.figure_list) or "none"
-                        raise JournalError(
-                            f"run {d.name!r} has no figure {d.figure!r}",
-                            d.where,
-                            hint=f'its figures: {names}; label one with plt.subplots(num="{d.figure}")',
-                        )
-                    width, height = render.svg_size(fig.svg)
-                    return render.figure_block(
-                        figure_url(fig.svg), d.alt, d.caption, width, height, d.keep_colours
-                    )
-            except JournalError as err:
-                return fail(err)
-            raise AssertionError(d)
-
-        def value(ref: ValueRef | JournalError) -> str:
-            if isinstance(ref, JournalError):  # a reference that cannot be read
-                return fail(ref, inline=True)
-            if not self.execute:
-                return "…"
-            result = result_of(ref.name)
-            if isinstance(result, JournalError):
-                return fail(result, inline=True) if errors is None else "…"
-            if ref.key not in result.values:
-                known = ", ".join(sorted(result.values)) or "none"
-                close = did_you_mean(ref.key, result.values)
-                return fail(
-                    JournalError(
-                        f"run {ref.name!r} returned no value {ref.key!r}",
-                        ref.where,
-                        hint=f"{close + ' ' if close else ''}return it from the run's function; "
-                        f"its values: {known}",
-                    ),
-                    inline=True,
-                )
-            try:
-                return render.value_text(result.values[ref.key], ref)
-            except JournalError as err:
-                return fail(err, inline=True)
-
-        return directives.substitute(text, entry.path, directive, value)
-
-
-def render_figure(folder: Path, fig: dict) -> FigureOut:
-    """A figure the worker wrote into ``folder``."""
-    return FigureOut(fig["index"], fig["label"], (folder / fig["file"]).read_text(encoding="utf-8"))
+        """See ``page.render_entry``."""
+        return page.render_entry(self, text, entry, outcome, figure_url, errors)

@@ -89,9 +89,10 @@ def cut(text: str) -> tuple[str, str]:
     )
 
 
-def output_block(stdout: str) -> str:
-    """The printed output of a run, escaped, in a block of its own."""
-    shown, note = cut(printable(stdout))
+def output_block(stdout: str, note: str = "") -> str:
+    """The printed output of a run, escaped, in a block of its own. A ``note`` says the output
+    was cut already (as the cache keeps it) and what was left out."""
+    shown, note = (stdout, note) if note else cut(printable(stdout))
     body = html.escape(shown) if shown else "(the run printed nothing)"
     block = f'<div class="journal-output">\n<pre><code>{body}</code></pre>'
     if note:
@@ -166,6 +167,16 @@ def error_block(error: JournalError) -> str:
 def error_inline(error: JournalError) -> str:
     where = f"{error.where}: " if error.where else ""
     return f'<code class="journal-error">{html.escape(printable(where + error.message))}</code>'
+
+
+def measured_block(measured: str, stale: str = "") -> str:
+    """Beside a frozen run's output: where it was measured; in the preview, that it is stale."""
+    text = f'<p class="journal-measured">{html.escape(measured[:1].upper() + measured[1:])}.</p>'
+    if stale:
+        text += (
+            f'<p class="journal-measured journal-stale"><strong>{html.escape(stale)}</strong></p>'
+        )
+    return "\n" + text + "\n"
 
 
 def not_executed_block() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,23 @@ class FigureOut:
 
 @dataclass
 class RunResult:
-    """The outcome of one successful run; ``cached`` says whether it came from the cache."""
+    """The outcome of one successful run; ``cached`` says whether it came from the cache.
+
+    ``files`` maps each file the run produced (``produces=``) to where it is stored; ``key`` is
+    the key it was stored under; ``stdout_note`` says what of a long output was not kept.
+    A frozen run's result has ``measured`` (where, when and how long it was measured) and, when
+    what it depends on changed since, ``stale`` (what changed)."""
 
     values: dict
     stdout: str
     figure_list: list[FigureOut] = field(default_factory=list)
     seconds: float = 0.0
     cached: bool = False
+    files: dict[str, Path] = field(default_factory=dict)
+    key: str = ""
+    stdout_note: str = ""
+    measured: dict | None = None
+    stale: str = ""
 
     @property
     def figures(self) -> dict[str, str]:

@@ -190,8 +190,11 @@ def execute(
     snippets_dir: Path,
     ignored: list[str],
     on_output: Callable[[str], None] | None = None,
+    workdir: Path | None = None,
 ) -> dict:
     """Run ``spec`` writing into ``out_dir``; return the worker's result with ``seconds`` added.
+    The run's working directory is ``workdir`` if given (the engine places the files of the runs
+    it needs there and collects what it produces), else an empty temporary one.
 
     Raises JournalError when the run raises, times out, runs out of memory or dies.
     """
@@ -199,7 +202,8 @@ def execute(
     memory_text = spec.memory or DEFAULT_MEMORY
     memory = memory_bytes(memory_text, spec.where)
     stderr_file = out_dir / "stderr.txt"
-    with tempfile.TemporaryDirectory(prefix="journal-run-") as cwd:
+    with tempfile.TemporaryDirectory(prefix="journal-run-") as tmp:
+        cwd = str(workdir) if workdir is not None else tmp
         spec_file = out_dir / "spec.json"
         spec_file.write_text(
             json.dumps(

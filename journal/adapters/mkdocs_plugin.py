@@ -7,10 +7,12 @@ Configuration (``mkdocs.yml``)::
       - journal:
           snippets_dir: snippets
           cache_dir: .cache/journal
+          execution_mode: cache      # off | cache | force
 
-Environment: ``JOURNAL_CACHE=off`` runs everything afresh without reading or writing the cache;
-``JOURNAL_EXECUTE=off`` builds the pages without running anything (a plain build, for timing);
-``JOURNAL_CACHE_DIR=PATH`` puts the cache elsewhere (shared by several checkouts).
+Environment: ``JOURNAL_EXECUTION=off|cache|force`` overrides ``execution_mode`` (off: pages
+without running anything, a plain build for timing; force: every run afresh, the cache neither
+read nor written). The older ``JOURNAL_EXECUTE=off`` (off) and ``JOURNAL_CACHE=off`` (force)
+still work. ``JOURNAL_CACHE_DIR=PATH`` puts the cache elsewhere (shared by several checkouts).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
 from ..progress import Reporter
-from ..project import Journal
+from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
 
 log = logging.getLogger("mkdocs.plugins.journal")
@@ -62,10 +63,6 @@ PREVIEW_POLL_SECONDS = 0.1  # how often the preview looks for saved files (mkdoc
 NOTEBOOK_FIGURE = "journal-notebook-figure:"  # stands for a figure's URL until the page is known
 
 
-def _off(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"0", "off", "false", "no"}
-
-
 class NotebookPage(File):
     """A notebook entry's page: a documentation page whose source is the Markdown the engine
     made from the notebook (kept under the cache folder)."""
@@ -77,6 +74,7 @@ class NotebookPage(File):
 class JournalConfig(Config):
     snippets_dir = c.Type(str, default="snippets")
     cache_dir = c.Type(str, default=".cache/journal")
+    execution_mode = c.Choice(EXECUTION_MODES, default="cache")
     jobs = c.Optional(c.Type(int))
 
 
@@ -92,7 +90,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
         self.notebook_pages: set[str] = set()
-        self.scratch: Path | None = None  # notebook pages' folder when there is no cache
         self.dirty = False
 
     def on_startup(self, *, command, dirty):
@@ -101,8 +98,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
+        try:
+            execution = execution_from_environment(self.config.execution_mode)
+        except JournalError as err:
+            raise PluginError(f"journal: {err}") from None
         cache_dir = os.environ.get("JOURNAL_CACHE_DIR") or self.config.cache_dir
-        if not _off("JOURNAL_CACHE"):
+        if execution == "cache":
             problem = unusable_folder(root / cache_dir)
             if problem:
                 setting = (
@@ -110,15 +111,17 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 )
                 raise PluginError(
                     f"journal: {setting}={cache_dir}: {problem}; point it at a folder (created "
-                    "if missing), or set JOURNAL_CACHE=off to run without a cache"
+                    "if missing), or set JOURNAL_EXECUTION=force to run without a cache"
                 )
         self.journal = Journal(
             root,
             snippets_dir=self.config.snippets_dir,
-            cache_dir=None if _off("JOURNAL_CACHE") else cache_dir,
-            execute=not _off("JOURNAL_EXECUTE"),
+            cache_dir=cache_dir,
+            execution=execution,
             jobs=self.config.jobs,
             reporter=Reporter(),
+            entries_dir=str(Path(config.docs_dir).resolve()),
+            show_stale=self.serving,
         )
         return config
 
@@ -154,9 +157,13 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 self._fail(problem)
             self.entries[file.src_uri] = entry
         self.outcome = self.journal.run_all(list(self.entries.values()))
-        for result in self.outcome.values():
+        for (path, name), result in self.outcome.items():
             if isinstance(result, JournalError):
                 self._fail(result)
+            elif result.stale:  # only the preview gets here: a build fails on a stale result
+                preview_log.error(
+                    "journal: %s: frozen run %r is stale: %s", path, name, result.stale
+                )
         self._publish_figures(files, config)
         return files
 
@@ -190,11 +197,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         found = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
         if not found:
             return pages
-        cache_root = self.journal.cache.root
-        if cache_root is None and self.scratch is None:  # JOURNAL_CACHE=off: one folder per run
-            self.scratch = Path(tempfile.mkdtemp(prefix="journal-notebooks-"))
-        folder = cache_root / "notebooks" if cache_root else self.scratch
-        store = notebook.NotebookCache(folder if cache_root else None)
+        folder = self.journal.cache.root  # a scratch folder, removed at exit, if not kept
+        store = notebook.NotebookCache(self.journal.cache)
         self.journal.reporter.start(len(found))
         for file in found:
             rel = self.journal.rel(Path(file.abs_src_path))
@@ -202,13 +206,13 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             started = time.perf_counter()
             try:
                 nb = notebook.read(Path(file.abs_src_path), rel)
-                if not self.journal.execute:
+                if not self.journal.executes:
                     node, cached = nb.node, False
                 else:
                     node, cached, _ = notebook.executed(
                         nb,
                         store,
-                        self.journal._environment_key,
+                        self.journal.environment_key,
                         self.journal.snippets_dir,
                         self.journal.root,
                     )

@@ -5,6 +5,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from journal.cache import FORMAT
 from journal.project import Journal
 
 ENTRY = """\
@@ -190,7 +191,7 @@ def test_two_builds_at_once_do_not_corrupt_the_cache(site):
     assert site.executions() == []  # what they stored is whole and served
     for entry in entry_dirs(site):
         meta = json.loads((entry / "meta.json").read_text())
-        assert meta["format"] == 1
+        assert meta["format"] == FORMAT
     assert not list((site.root / ".cache/journal/entries").glob("*/.staging-*"))
 
 

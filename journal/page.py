@@ -1,0 +1,119 @@
+"""An entry's Markdown with its directives replaced: code, output, figures and values, from the
+results of its runs (a frozen run's output says where and when it was measured)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import directives, frozen, render, snippets
+from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
+from .errors import JournalError, did_you_mean
+from .results import RunResult
+
+if TYPE_CHECKING:
+    from .project import Journal
+
+
+def render_entry(
+    journal: Journal,
+    text: str,
+    entry: ParsedEntry,
+    outcome: dict[tuple[str, str], RunResult | JournalError],
+    figure_url: Callable[[str], str],
+    errors: list[JournalError] | None = None,
+) -> str:
+    """The entry's Markdown with every directive replaced by what it stands for.
+
+    ``figure_url(svg)`` publishes a figure and returns its URL relative to the page. With
+    ``errors=None`` the first problem raises; with a list, problems are shown in the page
+    and appended to it (the live preview keeps running).
+    """
+
+    runs = {run.name: run for run in entry.runs}
+    with_output = {d.name for d in entry.directives if isinstance(d, Output)}
+
+    def fail(err: JournalError, inline: bool = False) -> str:
+        if errors is None:
+            raise err
+        if err not in errors:
+            errors.append(err)
+        return render.error_inline(err) if inline else render.error_block(err)
+
+    def result_of(name: str) -> RunResult | JournalError:
+        return outcome.get((entry.path, name)) or JournalError(f"run {name!r} has no result")
+
+    def directive(d) -> str:
+        if isinstance(d, directives.Invalid):  # a line that cannot be read
+            return fail(d.error)
+        if not journal.executes and not isinstance(d, Code):
+            return render.not_executed_block() if isinstance(d, Output) else ""
+        try:
+            if isinstance(d, Code):
+                return render.code_block(
+                    snippets.read(journal.snippets_dir, journal.root, d.file, d.section, d.where)
+                )
+            result = result_of(d.name)
+            if isinstance(d, Run):
+                if isinstance(result, JournalError):
+                    return fail(result)
+                return "" if d.name in with_output else measured_note(journal, result, entry, d)
+            if isinstance(result, JournalError):
+                return "" if errors is not None else fail(result)
+            if isinstance(d, Output):
+                block = render.output_block(result.stdout, result.stdout_note)
+                return block + measured_note(journal, result, entry, runs.get(d.name))
+            if isinstance(d, Figure):
+                fig = result.figure(d.figure)
+                if fig is None:
+                    names = ", ".join(f.name for f in result.figure_list) or "none"
+                    raise JournalError(
+                        f"run {d.name!r} has no figure {d.figure!r}",
+                        d.where,
+                        hint=f'its figures: {names}; label one with plt.subplots(num="{d.figure}")',
+                    )
+                width, height = render.svg_size(fig.svg)
+                return render.figure_block(
+                    figure_url(fig.svg), d.alt, d.caption, width, height, d.keep_colours
+                )
+        except JournalError as err:
+            return fail(err)
+        raise AssertionError(d)
+
+    def value(ref: ValueRef | JournalError) -> str:
+        if isinstance(ref, JournalError):  # a reference that cannot be read
+            return fail(ref, inline=True)
+        if not journal.executes:
+            return "…"
+        result = result_of(ref.name)
+        if isinstance(result, JournalError):
+            return fail(result, inline=True) if errors is None else "…"
+        if ref.key not in result.values:
+            known = ", ".join(sorted(result.values)) or "none"
+            close = did_you_mean(ref.key, result.values)
+            return fail(
+                JournalError(
+                    f"run {ref.name!r} returned no value {ref.key!r}",
+                    ref.where,
+                    hint=f"{close + ' ' if close else ''}return it from the run's function; "
+                    f"its values: {known}",
+                ),
+                inline=True,
+            )
+        try:
+            return render.value_text(result.values[ref.key], ref)
+        except JournalError as err:
+            return fail(err, inline=True)
+
+    return directives.substitute(text, entry.path, directive, value)
+
+
+def measured_note(journal: Journal, result: RunResult, entry: ParsedEntry, run: Run | None) -> str:
+    """Beside a frozen run's output: where and when it was measured, and whether it is stale."""
+    if result.measured is None or run is None:
+        return ""
+    stale = ""
+    if result.stale:
+        command = frozen.refreeze_command(journal.slug_of(entry.path), run.name)
+        stale = f"stale: {result.stale}; refreeze with {command}"
+    return render.measured_block(frozen.measured_text(result.measured), stale)
