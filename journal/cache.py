@@ -206,11 +206,12 @@ class Cache:
         try:
             stdout_bytes = stdout.encode("utf-8")
             (staged / "stdout.txt").write_bytes(stdout_bytes)
-            stored_figures = []
+            stored_figures, figure_list = [], []
             for fig, path in figures:
                 svg = path.read_bytes()
                 (staged / fig["file"]).write_bytes(svg)
                 stored_figures.append({**fig, "sha256": sha256_bytes(svg)})
+                figure_list.append(FigureOut(fig["index"], fig["label"], svg.decode("utf-8")))
             meta = {
                 "format": FORMAT,
                 "values": values,
@@ -234,9 +235,6 @@ class Cache:
                 )
         finally:
             shutil.rmtree(staged, ignore_errors=True)
-        figure_list = [
-            FigureOut(f["index"], f["label"], p.read_text(encoding="utf-8")) for f, p in figures
-        ]
         return RunResult(
             {k: decode_value(v) for k, v in values.items()},
             stdout,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import render
 
-EXACT_LIMIT = 8 << 20  # up to this size the note counts exactly; beyond, lines are counted by \n
+EXACT_LIMIT = 8 << 20  # beyond this size lines are counted by \n alone (str.splitlines knows more)
 HEAD_BYTES = 1 << 20  # what is decoded of a larger output to find what the page shows
 
 
@@ -29,16 +29,18 @@ def kept_output(path: Path) -> tuple[str, str]:
         head = f.read(HEAD_BYTES)
         shown, _ = render.cut(render.printable(head.decode("utf-8", errors="replace")))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        chars = newlines = 0
+        chars = newlines = trailing = 0  # trailing: newlines at the very end, as rstrip sees them
         f.seek(0)
         while chunk := f.read(1 << 20):
             part = decoder.decode(chunk)
             chars += len(part)
             newlines += part.count("\n")
-        tail = decoder.decode(b"", final=True)
-        chars += len(tail)
-    hidden_lines = newlines - shown.count("\n")
-    hidden_chars = chars - len(shown)
+            stripped = part.rstrip("\n")
+            trailing = trailing + len(part) if not stripped else len(part) - len(stripped)
+        chars += len(decoder.decode(b"", final=True))
+    lines = newlines + (0 if trailing else 1)  # as str.splitlines counts them
+    hidden_lines = lines - shown.count("\n") - 1
+    hidden_chars = chars - trailing - len(shown)
     return shown, (
         f"Output cut: {hidden_lines:,} more lines ({hidden_chars:,} characters) not shown; "
         "run the snippet to see all of it."

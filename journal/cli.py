@@ -145,9 +145,8 @@ def cmd_prune(args) -> int:
     for path in removed:
         print(f"{verb} {path.relative_to(journal.cache.root)}")
     print(
-        f"journal prune: {verb} {len(removed)} item(s), {size / 1e6:.1f} MB; the cache "
-        f"{'holds' if args.dry_run else 'now holds'} {(before - (0 if args.dry_run else size)) / 1e6:.1f} MB"
-        f" ({journal.cache.root})"
+        f"journal prune: {verb} {len(removed)} item(s), {size / 1e6:.1f} MB; the cache held "
+        f"{before / 1e6:.1f} MB, {(before - size) / 1e6:.1f} MB after ({journal.cache.root})"
     )
     return 0
 

@@ -204,8 +204,7 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
                 raise JournalError(
                     f"needs={need} is not a run", where, hint="write needs=RUN or needs=SLUG:RUN"
                 )
-        inputs = _list(options.get("inputs"))
-        inputs = () if inputs == ("none",) else inputs
+        inputs = _list(options.get("inputs"))  # ("none",): declared to read nothing unseen
         return Run(
             where,
             name,

@@ -45,6 +45,8 @@ def declared_inputs(root: Path, run: Run) -> dict[str, str]:
     paths are relative to the project, or absolute."""
     hashes = {}
     for name in run.inputs:
+        if name == "none":  # inputs=none: the author says its children read no file
+            continue
         path = root / name
         if path.is_file():
             hashes[name] = sha256_file(path)

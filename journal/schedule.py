@@ -344,6 +344,16 @@ class Scheduler:
                     hint=f"write it by a relative path, e.g. open({missing[0]!r}, 'wb'); "
                     f"needed by: {users}",
                 )
+            children = raw.pop("children", [])
+            if children and not run.inputs:
+                raise JournalError(
+                    f"run {run.name!r} started a child process ({children[0]}); the files a "
+                    "child reads are invisible to the cache, which could serve a stale result",
+                    run.where,
+                    hint=f"declare what it reads: '::run {run.name} {run.file} "
+                    "inputs=data/file.txt,...' (files or folders, relative to the journal or "
+                    "absolute), or inputs=none if it reads no file",
+                )
             node.data = keys.data_files(journal.root, raw.pop("opened"))
             stdout, note = capture.kept_output(scratch / "stdout.txt")
             result = journal.cache.store(

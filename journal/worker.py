@@ -111,20 +111,72 @@ def _plain(value, key):
     )
 
 
-def _record_opens(project_root, ignored, opened):
-    """Note every project file the run opens (data it reads), but not the engine's or libraries'."""
+# Where a run's reads are not its data: the system and the Python installation (their changes
+# reach the key through the lock and the engine), and the run's own folders (added per run).
+SYSTEM_DIRS = (
+    "/usr",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/bin",
+    "/sbin",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/var",
+)
+CHILD_EVENTS = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.spawn"}
+
+
+def _record_opens(project_root, ignored, opened, children=None, own_dirs=()):
+    """Note every file the run opens (data it reads), in the project or outside it (outside as
+    absolute paths), but not the engine's, the libraries' or the system's; and every child
+    process the snippet's own code starts (what a child reads cannot be seen)."""
     root = os.path.realpath(project_root) + os.sep
     skip = tuple(os.path.realpath(p) + os.sep for p in [sys.prefix, *ignored])
+    outside_skip = tuple(
+        os.path.realpath(p) + os.sep
+        for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, *SYSTEM_DIRS, *own_dirs]
+    )
+    stdlib = os.path.dirname(os.__file__) + os.sep
+
+    def started_by_snippet():
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if not (name.startswith(stdlib) or name.startswith("<")) or name == __file__:
+                return name.startswith(root)
+            frame = frame.f_back
+        return False
+
+    def reads(args):
+        """Whether an open reads (a log the run only appends to is not its data)."""
+        mode = args[1] if len(args) > 1 else None
+        if isinstance(mode, str):
+            return "r" in mode or "+" in mode
+        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+        return flags & (os.O_WRONLY | os.O_RDWR) != os.O_WRONLY
 
     def hook(event, args):
+        if event in CHILD_EVENTS and children is not None:
+            if started_by_snippet():
+                command = args[1] if event != "os.system" else args[0]
+                if isinstance(command, list | tuple):
+                    command = " ".join(os.fsdecode(c) for c in command)
+                children.append(os.fsdecode(command)[:200] if command else event)
+            return
         if event != "open" or not args or not isinstance(args[0], str | bytes | os.PathLike):
             return
         try:
             path = os.path.realpath(os.fsdecode(args[0]))
         except (TypeError, ValueError):
             return
-        if path.startswith(root) and not path.startswith(skip) and os.path.isfile(path):
-            opened.add(path[len(root) :])
+        if path.startswith(root):
+            if not path.startswith(skip) and os.path.isfile(path):
+                opened.add(path[len(root) :])
+        elif not path.startswith(outside_skip) and reads(args) and os.path.isfile(path):
+            opened.add(path)
 
     sys.addaudithook(hook)
 
@@ -171,8 +223,9 @@ def run(spec):
     except ImportError:
         pass
 
-    opened = set()
-    _record_opens(spec["project_root"], spec["ignored"], opened)
+    opened, children = set(), []
+    own = [spec["cwd"], out_dir, os.environ.get("MPLCONFIGDIR", ""), os.path.expanduser("~")]
+    _record_opens(spec["project_root"], spec["ignored"], opened, children, [d for d in own if d])
     name = os.path.splitext(os.path.basename(snippet))[0]
     try:
         module_spec = importlib.util.spec_from_file_location(name, snippet)
@@ -205,7 +258,12 @@ def run(spec):
             fig.savefig(os.path.join(out_dir, file), **SAVE_OPTIONS)
             figures.append({"index": index, "label": fig.get_label() or "", "file": file})
             plt.close(fig)
-        result = {"values": values, "figures": figures, "opened": sorted(opened)}
+        result = {
+            "values": values,
+            "figures": figures,
+            "opened": sorted(opened),
+            "children": children,
+        }
         status = 0
     except BaseException as exc:  # noqa: BLE001 - everything the snippet raises is reported
         frames = [

@@ -37,11 +37,11 @@ def test_a_run_sees_the_fixed_environment_not_the_callers(site, monkeypatch):
 
 
 def test_the_run_environment_is_part_of_the_cache_key(site, monkeypatch):
-    snippet = site.snippet("env.py", PROBE_ENV)
-    key = Journal(site.root).static_key(snippet, "main")
-    assert Journal(site.root).static_key(snippet, "main") == key
+    site.snippet("env.py", PROBE_ENV)
+    key = Journal(site.root).environment_key  # the part of every run's key the machine adds
+    assert Journal(site.root).environment_key == key
     monkeypatch.setitem(runner.ENVIRONMENT, "OMP_NUM_THREADS", "2")
-    assert Journal(site.root).static_key(snippet, "main") != key
+    assert Journal(site.root).environment_key != key
 
 
 # Each way a run can leave a process behind: a child holding the output pipe, a daemon in a
@@ -99,7 +99,7 @@ def test_nothing_a_run_starts_outlives_it(site, end):
     mark = f"{random.randrange(10**6, 10**7)}.5"
     site.snippet("leaver.py", LEAVER.format(mark=mark, end=ENDS[end]))
     timeout = 3 if end == "times out" else 30
-    outcome = results(site, f"# T\n\n::run r leaver.py timeout={timeout}\n")
+    outcome = results(site, f"# T\n\n::run r leaver.py timeout={timeout} inputs=none\n")
     result = outcome[("posts/index.md", "r")]
     if end == "returns":
         assert result.values == {"started": 3}
@@ -114,7 +114,7 @@ def test_nothing_outlives_a_run_without_the_fork_server(site, monkeypatch):
     monkeypatch.setenv("JOURNAL_FORKSERVER", "off")
     mark = f"{random.randrange(10**6, 10**7)}.5"
     site.snippet("leaver.py", LEAVER.format(mark=mark, end=ENDS["returns"]))
-    outcome = results(site, "# T\n\n::run r leaver.py timeout=60\n")
+    outcome = results(site, "# T\n\n::run r leaver.py timeout=60 inputs=none\n")
     assert outcome[("posts/index.md", "r")].values == {"started": 3}  # not timed out
     assert left_running(mark) == []
 

@@ -86,9 +86,8 @@ def test_a_consumer_gets_the_producers_files_and_a_change_reruns_exactly_its_con
     assert "weights=4 check=3" in site.page("train") and "sample=400" in site.page("use")
 
 
-def test_produced_files_live_in_the_cache_by_content_and_are_checked(site, monkeypatch):
+def test_produced_files_live_in_the_cache_by_content_and_are_checked(site):
     pipeline(site)
-    monkeypatch.setenv("RUN_LOG", str(site.log))
     journal = Journal(site.root)
     # the consumer's entry alone: its producer is found by the other entry's slug
     assert journal.results_for(site.root / "posts/use.md")["sample"].values == {"y": 30}
@@ -108,16 +107,15 @@ def test_produced_files_live_in_the_cache_by_content_and_are_checked(site, monke
     assert train.files["model.txt"].read_text() == "3"
 
 
-def test_consumers_of_one_producer_run_side_by_side(site, tmp_path, monkeypatch):
+def test_consumers_of_one_producer_run_side_by_side(site, tmp_path):
     """Two consumers of one producer meet (each waits for the other), so they run at once."""
-    monkeypatch.setenv("MEET_DIR", str(tmp_path))
     site.snippet("make.py", "def main():\n    open('seed.txt', 'w').write('1')\n")
     for me, other in (("p1", "p2"), ("p2", "p1")):
         site.snippet(
             f"{me}.py",
             "import os\nimport time\nfrom pathlib import Path\n\n\ndef main():\n"
             "    assert Path('seed.txt').read_text() == '1'\n"
-            "    meet = Path(os.environ['MEET_DIR'])\n"
+            f"    meet = Path({str(tmp_path)!r})\n"
             f"    (meet / '{me}').touch()\n"
             "    deadline = time.time() + 20\n"
             f"    while not (meet / '{other}').exists() and time.time() < deadline:\n"

@@ -52,7 +52,16 @@ def available() -> str:
 def check(folder: Path) -> list[Message]:
     """Every error vnu reports for the HTML pages under ``folder``, KNOWN ones left out."""
     done = subprocess.run(
-        ["java", "-Xss4m", "-jar", str(VNU_JAR), "--format", "json", "--skip-non-html", str(folder)],
+        [
+            "java",
+            "-Xss4m",
+            "-jar",
+            str(VNU_JAR),
+            "--format",
+            "json",
+            "--skip-non-html",
+            str(folder),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -239,14 +239,20 @@ def test_tests_run_on_every_change_on_both_pythons_with_caches():
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
     assert setup["with"]["cache"] == "pip"
     assert setup["with"]["cache-dependency-path"] == "requirements.lock"
-    (cache,) = steps_using(job, "actions/cache")
+    (cache,) = steps_using(job, "actions/cache/restore")
     assert cache["with"]["path"] == ".cache/journal"
     key = cache["with"]["key"]
     assert "hashFiles('requirements.lock', 'snippets/**', 'journal/**')" in key
     assert "${{ matrix.python }}" in key and "${{ runner.os }}" in key
     (prefix,) = cache["with"]["restore-keys"].strip().splitlines()
     assert key.startswith(prefix) and key != prefix
-    assert job["steps"][-1]["run"] == "make test"
+    # after the tests, the cache is pruned, then saved under the key restored
+    runs = [s.get("run") or s.get("uses", "").split("@")[0] for s in job["steps"]]
+    test_at = runs.index("make test")
+    assert runs[test_at + 1 :] == [".venv/bin/journal prune", "actions/cache/save"]
+    (save,) = steps_using(job, "actions/cache/save")
+    assert save["with"]["path"] == ".cache/journal"
+    assert save["with"]["key"] == "${{ steps.journal-cache.outputs.cache-primary-key }}"
     assert job["env"]["JOURNAL_CHROMIUM"] == "/usr/bin/google-chrome"
 
 
