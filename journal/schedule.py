@@ -354,7 +354,10 @@ class Scheduler:
                     "inputs=data/file.txt,...' (files or folders, relative to the journal or "
                     "absolute), or inputs=none if it reads no file",
                 )
-            node.data = keys.data_files(journal.root, raw.pop("opened"))
+            # a file outside the journal that is gone once the run ended was its own (a
+            # temporary folder it made): never an input
+            opened = [p for p in raw.pop("opened") if not Path(p).is_absolute() or Path(p).exists()]
+            node.data = keys.data_files(journal.root, opened)
             stdout, note = capture.kept_output(scratch / "stdout.txt")
             result = journal.cache.store(
                 key,

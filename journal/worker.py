@@ -140,6 +140,7 @@ def _record_opens(project_root, ignored, opened, children=None, own_dirs=()):
         for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, *SYSTEM_DIRS, *own_dirs]
     )
     stdlib = os.path.dirname(os.__file__) + os.sep
+    written = set()
 
     def started_by_snippet():
         frame = sys._getframe(2)
@@ -175,7 +176,11 @@ def _record_opens(project_root, ignored, opened, children=None, own_dirs=()):
         if path.startswith(root):
             if not path.startswith(skip) and os.path.isfile(path):
                 opened.add(path[len(root) :])
-        elif not path.startswith(outside_skip) and reads(args) and os.path.isfile(path):
+        elif path.startswith(outside_skip) or path in written:
+            return
+        elif not reads(args) or "w" in str(args[1] if len(args) > 1 else ""):
+            written.add(path)  # the run's own file from now on, not its input
+        elif os.path.isfile(path):
             opened.add(path)
 
     sys.addaudithook(hook)
