@@ -22,7 +22,6 @@ from retrieval import LSA, Index, assemble_prompt, chunk
 KS = np.arange(1, 21)  # the k of recall@k
 
 
-# --8<-- [start:probes]
 def sentences(text):
     """Prose sentences of 8 to 40 words, with no code or grammar in them."""
     flat = re.sub(r"\s+", " ", text)
@@ -52,6 +51,7 @@ def flat_sections():
     }
 
 
+# --8<-- [start:probes]
 def probe_set(rng, per_section=8, size=100):
     """Hold out up to `per_section` sentences of every section, then chunk what is left.
 
