@@ -213,3 +213,17 @@ def test_entry_resume_and_sizes(runs, tmp_path):
         TRAIN["warmup"],
     )
     assert (v["n_layer"], v["n_head"], v["n_embd"], v["block_size"]) == (2, 4, 48, 32)
+
+
+def test_entry_produces_the_trained_model(runs, ids):
+    """gpt_char.npz, handed to the inference and fine-tuning entries, is the model the entry
+    evaluated: loaded back, it scores the entry's held-out NLL on the same windows."""
+    v = runs["train"].values
+    path = runs["train"].files["gpt_char.npz"]
+    params, config = load_checkpoint(path)
+    assert config["chars"] == VOCAB and config["n_embd"] == v["n_embd"]
+    assert sum(p.size for p in params.values()) == v["n_params"]
+    assert all(p.dtype == np.float32 for p in params.values())
+    assert path.stat().st_size == v["model_kib"] * 1024
+    x, y = windows(ids[1], CONFIG["block_size"])
+    assert token_losses(params, x, y).mean() == pytest.approx(v["val_nll"], rel=1e-9)
