@@ -320,7 +320,7 @@ def query_time(n_queries=30):
         lat["LSA (dense scan)"].append(latency(lambda q, D=D: D @ lsa.embed(q), questions))
     out = {"n_queries": len(questions), "n_max": sizes[-1]}
     for name, key in (("BM25 (inverted index)", "bm25"), ("LSA (dense scan)", "lsa")):
-        for m, t in zip(COPIES, lat[name]):
+        for m, t in zip(COPIES, lat[name], strict=True):
             out[f"{key}_us_x{m}"] = t * 1e6
     plot_growth(sizes, lat)
     print("passages   BM25 µs/query   LSA µs/query")
