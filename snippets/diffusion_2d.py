@@ -243,13 +243,24 @@ def main():
     out["mmd_by_steps"] = by_steps.tolist()
     for S, column in zip(STEP_COUNTS, by_steps.T, strict=True):
         out[f"mmd_steps_{S}_mean"] = column.mean()
-    step = step_time(model, N_EVAL)
-    out["step_ms"] = 1e3 * step
-    for S in STEP_COUNTS:
-        out[f"latency_ms_{S}"] = 1e3 * step * S
     draw_reverse(kept)
     draw_samples(X_eval, samples, gauss)
     draw_steps(by_steps, mmd)
+    return out
+
+
+def timing():
+    """Wall-clock time of one network step on N_EVAL points, and of a sample of S steps (a frozen
+    run: it depends on the machine). The weights do not change the arithmetic, so a freshly
+    initialised network of the trained one's shape times the same."""
+    sched = make_schedule()
+    model = init_eps_model(np.random.default_rng(0), sched["T"], F=3)
+    step = step_time(model, N_EVAL)
+    out = {"n_eval": N_EVAL, "T": sched["T"], "step_ms": 1e3 * step}
+    print(f"one step on {N_EVAL:,} points: {1e3 * step:.1f} ms")
+    for S in STEP_COUNTS:
+        out[f"latency_ms_{S}"] = 1e3 * step * S
+        print(f"{S:2d} steps: {1e3 * step * S:6,.0f} ms")
     return out
 
 
