@@ -164,6 +164,29 @@ def naive_timeout(sleep=0.6):
 # --8<-- [end:naive]
 
 
+def timeouts():
+    """How long the two timeouts took, in wall time: a frozen run, as it depends on the machine."""
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as sandbox:
+        hang = ScriptedModel(
+            [act("Wait.", tool="run", cmd=HANG), act("", tool="finish", message="")]
+        )
+        start = time.perf_counter()
+        agent(hang, "Wait for it.", sandbox, max_steps=5, timeout=TIMEOUT)
+        hang_seconds = time.perf_counter() - start
+    naive_seconds, orphan_alive, sleep = naive_timeout()
+    print(f"timeout {TIMEOUT} s, killing the process group: {hang_seconds:.2f} s")
+    print(
+        f"timeout {TIMEOUT} s, killing only the shell:    {naive_seconds:.2f} s (child sleeps {sleep} s)"
+    )
+    return {
+        "timeout": TIMEOUT,
+        "hang_seconds": hang_seconds,
+        "naive_seconds": naive_seconds,
+        "naive_sleep": sleep,
+        "naive_orphan_alive": orphan_alive,
+    }
+
+
 def limits():
     """Malformed actions, the step limit, a hanging command and context growth, measured."""
     v = {}
@@ -187,18 +210,14 @@ def limits():
         hang = ScriptedModel(
             [act("Wait.", tool="run", cmd=HANG), act("", tool="finish", message="")]
         )
-        start = time.perf_counter()
         _, messages = agent(hang, "Wait for it.", sandbox, max_steps=5, timeout=TIMEOUT)
-        v["hang_seconds"] = time.perf_counter() - start
         v["hang_observation"] = messages[3]["content"]
         with open(os.path.join(sandbox, "child.pid")) as f:
             v["child_alive"] = alive(int(f.read()))
-        print(f"hanging command: {v['hang_observation'].strip()}, in {v['hang_seconds']:.2f} s")
+        print(f"hanging command: {v['hang_observation'].strip()}")
 
-    v["naive_seconds"], v["naive_orphan_alive"], v["naive_sleep"] = naive_timeout()
-    print(
-        f"killing only the shell: {v['naive_seconds']:.2f} s, orphan running: {v['naive_orphan_alive']}"
-    )
+    _, v["naive_orphan_alive"], v["naive_sleep"] = naive_timeout()  # its time: see timeouts()
+    print(f"killing only the shell: orphan running: {v['naive_orphan_alive']}")
 
     full, part = np.array(stuck.context_chars), np.array(windowed.context_chars)  # (30,) each
     v.update(
