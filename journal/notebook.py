@@ -219,14 +219,18 @@ def to_markdown(
 
     ``publish(data, extension)`` stores a figure and returns (its URL, width, height).
     """
+    # The prose comes from the notebook as it is now, the outputs from its execution: the
+    # cache key covers only the code cells, so a cached execution may hold older Markdown.
+    outputs = iter([c for c in node.cells if c.cell_type == "code"])
     parts = [f"---\n{nb.front_matter}---\n"]
-    for number, cell in enumerate(node.cells):
+    for number, cell in enumerate(nb.node.cells):
+        ran = next(outputs) if cell.cell_type == "code" else None
         if number == 0 or "remove-cell" in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "markdown":
             parts.append(cell.source.strip() + "\n")
-        elif cell.cell_type == "code" and cell.source.strip():
-            parts.append(_code_cell(nb, number, cell, publish))
+        elif ran is not None and cell.source.strip():
+            parts.append(_code_cell(nb, number, ran, publish))
     return "\n".join(parts)
 
 

@@ -203,6 +203,24 @@ def test_the_cache_serves_a_second_build_and_a_code_change_reruns(tmp_path):
     )
 
 
+def test_a_prose_edit_is_published_although_the_execution_is_cached(tmp_path):
+    """The key covers only code, so the page's prose must come from the notebook as it is now."""
+    old = tiny(tmp_path, new_markdown_cell("old words"), new_code_cell("print(6 * 7)"))
+    store = notebook.NotebookCache(tmp_path / "cache")
+    notebook.executed(old, store, "env", SNIPPETS, ROOT)
+    now = tiny(
+        tmp_path,
+        new_markdown_cell("new words"),
+        new_code_cell("print(6 * 7)"),
+        new_markdown_cell("an added paragraph"),
+    )
+    node, cached, _ = notebook.executed(now, store, "env", SNIPPETS, ROOT)
+    assert cached
+    markdown = notebook.to_markdown(now, node, lambda data, ext: ("fig." + ext, 1, 1))
+    assert "new words" in markdown and "an added paragraph" in markdown
+    assert "old words" not in markdown and "42" in markdown
+
+
 def test_key_follows_imported_snippets(tmp_path):
     snippets = tmp_path / "snippets"
     snippets.mkdir()
