@@ -180,10 +180,8 @@ def main(seed=0, num_steps=300, n_fresh=2000, plot=True):
     exact = exact_match(params, *to_sequences(x))
     example = x[0]
     answer = greedy_sort(params, example[None])[0]
-    print(
-        f"{num_params(params):,} parameters, {num_steps} Adam steps of 64 sequences "
-        f"({seconds:.1f} s of CPU)"
-    )
+    # the CPU time stays out of the printout: it would change the page from build to build
+    print(f"{num_params(params):,} parameters, {num_steps} Adam steps of 64 sequences")
     loss = history["loss"]
     print(f"loss {loss[0]:.3f} -> {loss[-1]:.4f} nats per answer token")
     print(f"{n_fresh:,} fresh sequences (never trained on): {exact:.2%} sorted exactly")
