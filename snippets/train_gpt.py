@@ -240,9 +240,7 @@ def plot_schedule(history, warmup):
 def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
     train_ids, val_ids = train_val_ids()
     B, T = TRAIN["batch_size"], CONFIG["block_size"]
-    start = time.process_time()
     params, opt, history = train(train_ids, val_ids, seed, max_steps, save_at=resume_at)
-    seconds = time.process_time() - start
 
     # "Crash" after step resume_at: the file alone must replay the rest exactly.
     state = load_state("train_state.npz", TRAIN["max_lr"])
@@ -270,10 +268,7 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
     real_gpt, real_bigram = real_word_rate(text, words), real_word_rate(text_bigram, words)
     model_bytes = os.path.getsize("gpt_char.npz")
     state_bytes = os.path.getsize("train_state.npz")
-    print(
-        f"{num_params(params):,} parameters; {max_steps} steps of {B} x {T} characters "
-        f"({max_steps * B * T / seconds:,.0f} characters per CPU second)"
-    )
+    print(f"{num_params(params):,} parameters; {max_steps} steps of {B} x {T} characters")
     print(f"held-out NLL over {n:,} characters: GPT {nll.mean():.3f}, count bigram "
           f"{nll_bigram.mean():.3f} nats")  # fmt: skip
     print(f"  difference {d.mean():.3f} +- {se:.3f} (standard error over {len(d):,} windows)")
@@ -299,8 +294,6 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
         "batch_size": B,
         "block_size": T,
         "tokens": max_steps * B * T,
-        "tokens_per_s": max_steps * B * T / seconds,
-        "cpu_seconds": seconds,
         "val_nll": float(nll.mean()),
         "bigram_val_nll": float(nll_bigram.mean()),
         "diff": float(d.mean()),
@@ -327,6 +320,20 @@ def main(seed=0, max_steps=TRAIN["max_steps"], resume_at=560, plot=True):
         "n_head": CONFIG["n_head"],
         "n_embd": CONFIG["n_embd"],
     }
+
+
+def throughput(steps=100):
+    """Characters per second of CPU time over the first steps of the training run, evaluations
+    included (a frozen run: the number belongs to the machine, not to the code)."""
+    train_ids, val_ids = train_val_ids()
+    B, T = TRAIN["batch_size"], CONFIG["block_size"]
+    start = time.process_time()
+    train(train_ids, val_ids, 0, TRAIN["max_steps"], stop_at=steps, log=lambda s: None)
+    seconds = time.process_time() - start
+    print(f"{steps} steps of {B} x {T} characters in {seconds:.1f} s of CPU time: "
+          f"{steps * B * T / seconds:,.0f} characters per CPU second")  # fmt: skip
+    return {"steps": steps, "tokens": steps * B * T, "cpu_seconds": seconds,
+            "tokens_per_s": steps * B * T / seconds}  # fmt: skip
 
 
 if __name__ == "__main__":
