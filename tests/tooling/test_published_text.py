@@ -6,6 +6,7 @@ every page by the Nu Html Checker."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -37,6 +38,9 @@ def main():
         sys.stdout.write(f"\rtraining {percent:3d}% [{'#' * (percent // 10):<10}]")
     print()
     print("<script>alert(1)</script> stays text")
+    print("```python")
+    print("~~~ fences stay text")
+    print("```")
     return {"label": "tab\there, bell\x07 here", "count": 3}
 '''.replace("FORM-FEED", "\f")  # PEP 8 allows a form feed in source
 
@@ -99,11 +103,15 @@ def test_the_page_shows_control_characters_as_symbols_and_applies_terminal_escap
     page = (built / "noisy" / "index.html").read_text(encoding="utf-8")
     assert not FORBIDDEN.search(page), FORBIDDEN.search(page)
     output = re.search(r'<div class="journal-output">\s*<pre><code>(.*?)</code>', page, re.S)[1]
-    assert output.splitlines() == [
+    assert "<script>" not in output
+    assert [html.unescape(line) for line in output.splitlines()] == [
         r"nul[␀] bel[␇] ff[␌] vt[␋] del[␡] c1[\x85]",
         "red and bold, then plain",
         "training 100% [##########]",  # the bar as a terminal leaves it: its last state
-        "&lt;script&gt;alert(1)&lt;/script&gt; stays text",
+        "<script>alert(1)</script> stays text",
+        "```python",  # printed fences stay in the output, not parsed as code blocks
+        "~~~ fences stay text",
+        "```",
     ]
     assert "bell␇ here and the count 3." in page  # a quoted string value too
 
