@@ -3,6 +3,7 @@ limits (malformed actions, the step limit, a command that hangs), and how its co
 
 import inspect
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -49,6 +50,7 @@ SCRIPT = [
 ]
 # --8<-- [end:task]
 
+UNITTEST_TIME = re.compile(r"(Ran \d+ tests? in )\d+\.\d+s")  # unittest's wall time, on the page
 TIMEOUT = 0.3  # seconds a command may run
 WINDOW = 8  # messages of history a windowed loop keeps, besides the system prompt and task
 HANG = "sleep 30 & echo $! > child.pid; wait"  # a command that starts a child and waits on it
@@ -103,6 +105,7 @@ def main():
             final = f.read()
     for m in messages[1:]:  # the transcript, each action block shown as one line
         text = ACTION_BLOCK.sub(lambda block: "action: " + block.group(1), m["content"])
+        text = UNITTEST_TIME.sub(r"\1…s", text)  # a clock reading: builds would differ
         print(f"[{m['role']}] " + text.rstrip().replace("\n", "\n    "))
     tool_messages = [m["content"] for m in messages if m["role"] == "tool"]
     context = np.array(model.context_chars)  # (calls,) characters the model was handed
