@@ -2,7 +2,7 @@
 
 - cold build: an empty cache, every run executes;
 - warm build: nothing changed, nothing executes (median of --repeat builds);
-- plain build: the same pages with execution turned off (JOURNAL_EXECUTE=off), median;
+- plain build: the same pages with execution turned off (JOURNAL_EXECUTION=off), median;
 - touch one snippet: which runs re-execute, against the runs that depend on it;
 - optionally (--tests) the test suite's wall time.
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from journal import deps  # noqa: E402
 from journal.project import Journal  # noqa: E402
+from journal.schedule import Node, Scheduler  # noqa: E402
 
 EXECUTED = re.compile(r"executed\s+[\d.]+ s\s+(\S+):\d+ (\S+) ")
 
@@ -49,18 +50,27 @@ def build(clone: Path, cache: Path, **env) -> tuple[float, str]:
     return seconds, proc.stderr
 
 
-def dependents(clone: Path, snippet: str) -> set[str]:
-    """The runs (entry:name) whose snippet imports ``snippet``, directly or not."""
-    journal = Journal(clone, cache_dir=None)
+def dependents(clone: Path, cache: Path, snippet: str) -> set[str]:
+    """The runs (entry:name) that must re-execute when ``snippet`` changes: those whose snippet
+    imports it, directly or not, those that read it as data when they last ran (the engine's
+    cache records what each run opened), and every run that needs one of those."""
+    journal = Journal(clone, cache_dir=str(cache))
     target = (clone / "snippets" / snippet).resolve()
-    found = set()
-    for path in sorted((clone / "posts" / "entries").glob("*.md")):
-        entry = journal.parse_file(path)
-        for run in entry.runs:
-            sources = deps.local_sources(clone / "snippets" / run.file)
-            if target in sources:
-                found.add(f"{entry.path}:{run.name}")
-    return found
+    rel = str(target.relative_to(clone))
+    scheduler = Scheduler(journal, dry=True)
+    scheduler.run(journal.all_entries())
+    found: set[Node] = set()
+    for node in scheduler.nodes.values():
+        imports = deps.local_sources(clone / "snippets" / node.run.file)
+        if target in imports or rel in (journal.cache.data_files(node.key) or []):
+            found.add(node)
+    todo = list(found)
+    while todo:
+        for consumer in todo.pop().consumers:
+            if consumer not in found:
+                found.add(consumer)
+                todo.append(consumer)
+    return {f"{node.path}:{node.run.name}" for node in found}
 
 
 def main() -> None:
@@ -78,13 +88,13 @@ def main() -> None:
         cold, log = build(clone, cache)
         runs = len(EXECUTED.findall(log))
         warm = [build(clone, cache)[0] for _ in range(args.repeat)]
-        plain = [build(clone, cache, JOURNAL_EXECUTE="off")[0] for _ in range(args.repeat)]
+        plain = [build(clone, cache, JOURNAL_EXECUTION="off")[0] for _ in range(args.repeat)]
 
+        expected = dependents(clone, cache, args.snippet)  # before the change, as last run
         snippet = clone / "snippets" / args.snippet
         snippet.write_text(snippet.read_text() + "\n# touched by the benchmark\n")
         touched, log = build(clone, cache)
         executed = {f"{path}:{name}" for path, name in EXECUTED.findall(log)}
-        expected = dependents(clone, args.snippet)
 
         warm_s, plain_s = statistics.median(warm), statistics.median(plain)
         print(f"cold build:   {cold:6.2f} s  ({runs} runs executed)")

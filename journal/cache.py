@@ -32,6 +32,7 @@ from pathlib import Path
 from .results import FigureOut, RunResult, decode_value
 
 FORMAT = 2  # bump when the layout of an entry changes
+DURATIONS = "durations.json"  # how long each run took when it last executed, by slug:run
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -107,12 +108,15 @@ class Cache:
         return None if full is None else self.load(full)
 
     def current_full_key(self, static_key: str, project_root: Path) -> str | None:
+        data_files = self.data_files(static_key)
+        return None if data_files is None else self.full_key(static_key, project_root, data_files)
+
+    def data_files(self, static_key: str) -> list[str] | None:
+        """The data files the run with this key read when it last executed (None: not stored)."""
         try:
-            manifest = json.loads(self._manifest_path(static_key).read_text())
-            data_files = list(manifest["data"])
+            return list(json.loads(self._manifest_path(static_key).read_text())["data"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return self.full_key(static_key, project_root, data_files)
 
     def load(self, full_key: str) -> RunResult | None:
         """The entry stored under ``full_key``, checked file by file; None (and the entry
@@ -271,6 +275,26 @@ class Cache:
             f.write(text)
         os.replace(tmp, path)
 
+    # -- how long runs took (the scheduler starts the longest chains first) --------------------
+    def durations(self) -> dict[str, float]:
+        """Seconds each run (by ``slug:run``) took when it last executed; empty when unknown."""
+        if not self.persistent:
+            return {}
+        try:
+            known = json.loads((self.root / DURATIONS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(known, dict):
+            return {}
+        return {k: float(v) for k, v in known.items() if isinstance(v, int | float)}
+
+    def remember_durations(self, seconds: dict[str, float]) -> None:
+        if not self.persistent or not seconds:
+            return
+        known = self.durations()
+        known.update({ref: round(s, 3) for ref, s in seconds.items()})
+        self.write_atomic(self.root / DURATIONS, json.dumps(known, indent=0, sort_keys=True))
+
     # -- executed notebooks -------------------------------------------------------------------
     def _notebook_dir(self, key: str) -> Path:
         return self.root / "notebooks" / key[:2] / key
@@ -341,7 +365,7 @@ class Cache:
         for path in sorted((self.root / "notebooks").glob("*/*")):
             if path.name not in notebook_keys:
                 doomed.append(path)
-        known = {"manifests", "entries", "files", "notebooks", "pages"}
+        known = {"manifests", "entries", "files", "notebooks", "pages", DURATIONS}
         doomed += sorted(p for p in self.root.iterdir() if p.name not in known)
         size = sum(_size(p) for p in doomed)
         if not dry_run:

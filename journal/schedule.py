@@ -9,10 +9,11 @@ being built.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import shutil
 import tempfile
 import time
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .project import Journal
 
 IGNORED = [".venv", ".cache", ".git", "node_modules", "site", frozen.FOLDER]  # never run data
+UNKNOWN_SECONDS = 1.0  # what a run never timed is assumed to take
 
 
 @dataclass(eq=False)
@@ -44,6 +46,7 @@ class Node:
     outcome: RunResult | JournalError | None = None
     data: list[str] = field(default_factory=list)  # data files it read, when just executed
     recipe: dict = field(default_factory=dict)
+    key: str = ""  # its static key, once its producers have settled
 
     @property
     def ref(self) -> str:
@@ -71,7 +74,10 @@ class Scheduler:
         self.by_key: dict[str, Future | RunResult] = {}
         self.in_flight: dict[Future, list[Node]] = {}
         self.future_key: dict[Future, str] = {}
-        self.ready: deque[Node] = deque()
+        self.ready: list[tuple[float, int, Node]] = []  # a heap: longest path to the end first
+        self.order = itertools.count()
+        self.rank: dict[Node, float] = {}
+        self.timed: dict[str, float] = {}  # seconds of the runs executed in this round, by ref
         self.waiting: dict[Node, int] = {}
 
     # -- the graph --------------------------------------------------------------------------------
@@ -173,16 +179,19 @@ class Scheduler:
             self._restrict([self.nodes[pair] for pair in wanted])
         self.journal.reporter.start(0)
         self.waiting = {n: len(n.needs) for n in self.nodes.values()}
+        self._rank()
         for node in self.nodes.values():
             if node.error is not None:
                 self._settle(node, node.error)
             elif not node.needs:
-                self.ready.append(node)
+                self._ready(node)
         jobs = max(1, self.journal.jobs)
         with ThreadPoolExecutor(max_workers=jobs) as self.pool:
             while self.ready or self.in_flight:
-                while self.ready:
-                    node = self.ready.popleft()
+                # at most `jobs` executing: the rest wait in the heap, where a run that becomes
+                # ready later (a model's consumer) can still go before runs queued earlier
+                while self.ready and len(self.in_flight) < jobs:
+                    node = heapq.heappop(self.ready)[2]
                     if node.outcome is None:
                         self._start(node)
                 if self.in_flight:
@@ -191,6 +200,8 @@ class Scheduler:
                         users = self.in_flight.pop(future)
                         self._finish(self.future_key.pop(future), users, future.result())
         self.summary.seconds = time.perf_counter() - started
+        if not self.dry:
+            self.journal.cache.remember_durations(self.timed)
         if wanted:
             self.journal.reporter.summary(self.summary)
         return {pair: self.nodes[pair].outcome for pair in wanted}
@@ -217,7 +228,30 @@ class Scheduler:
         for consumer in node.consumers:
             self.waiting[consumer] -= 1
             if self.waiting[consumer] <= 0 and consumer.outcome is None:
-                self.ready.append(consumer)
+                self._ready(consumer)
+
+    # -- order: the longest remaining path first --------------------------------------------------
+    # A cold build's wall time is at least its longest chain of runs (a model trained, then the
+    # runs that use it), so the runs on that chain start first; among the rest, the longest
+    # first (the classic longest-processing-time rule), which keeps both cores busy to the end.
+    # Durations are those of the last execution, kept in the cache folder; a run never timed
+    # counts UNKNOWN_SECONDS, so on a first build a producer still starts before a lone run.
+    def _rank(self) -> None:
+        known = self.journal.cache.durations()
+        self.rank = {}
+
+        def rank(node: Node) -> float:
+            if node not in self.rank:
+                self.rank[node] = 0.0  # a cycle's member (already an error) ends the path
+                own = known.get(node.ref, UNKNOWN_SECONDS)
+                self.rank[node] = own + max((rank(c) for c in node.consumers), default=0.0)
+            return self.rank[node]
+
+        for node in self.nodes.values():
+            rank(node)
+
+    def _ready(self, node: Node) -> None:
+        heapq.heappush(self.ready, (-self.rank.get(node, 0.0), next(self.order), node))
 
     def _label(self, node: Node, snippet: Path) -> str:
         return f"{node.path}:{node.run.where.line} {node.run.name} ({self.journal.rel(snippet)})"
@@ -249,6 +283,7 @@ class Scheduler:
         except JournalError as err:
             self._settle(node, err)
             return
+        node.key = key
         self.keys.add(key)
         label = self._label(node, snippet)
         refreezing = (node.path, run.name) in self.refreeze
@@ -370,6 +405,7 @@ class Scheduler:
                 raw["seconds"],
                 {rel: work / rel for rel in run.produces},
             )
+            self.timed[node.ref] = raw["seconds"]  # in the function: not the worker's start
             journal.reporter.finished(label, "executed", time.perf_counter() - started)
             return result
         except JournalError as err:

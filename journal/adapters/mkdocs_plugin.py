@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -134,29 +135,34 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_files(self, files: Files, *, config):
         self.entries, self.errors = {}, []
-        notebooks = self._notebooks(files, config)
-        for file in files.documentation_pages():
-            if file.src_uri in notebooks:
-                continue
-            text = file.content_string
-            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
-            unreadable = front_matter_error(text, rel)
-            if unreadable:  # before running anything: MkDocs would say only "month must be..."
-                self._fail(unreadable)
-                continue
-            if "::" not in text and "{{" not in text:
-                continue
-            if not self.serving and is_draft(text):
-                continue  # a published build leaves drafts out: nothing of theirs runs
-            try:
-                entry = directives.parse(text, rel, strict=not self.serving)
-            except JournalError as err:
-                self._fail(err)
-                continue
-            for problem in entry.problems:  # the preview only: the page shows each one
-                self._fail(problem)
-            self.entries[file.src_uri] = entry
-        self.outcome = self.journal.run_all(list(self.entries.values()))
+        notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+        # A notebook executes in a kernel beside the runs, not before them: on a cold build the
+        # runs would otherwise wait for it alone (one more process than cores, for its length).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            executing = {f.src_uri: pool.submit(self._execute_notebook, f) for f in notebooks}
+            for file in files.documentation_pages():
+                text = file.content_string
+                rel = (
+                    self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+                )
+                unreadable = front_matter_error(text, rel)
+                if unreadable:  # before running anything: MkDocs would say only "month must be..."
+                    self._fail(unreadable)
+                    continue
+                if "::" not in text and "{{" not in text:
+                    continue
+                if not self.serving and is_draft(text):
+                    continue  # a published build leaves drafts out: nothing of theirs runs
+                try:
+                    entry = directives.parse(text, rel, strict=not self.serving)
+                except JournalError as err:
+                    self._fail(err)
+                    continue
+                for problem in entry.problems:  # the preview only: the page shows each one
+                    self._fail(problem)
+                self.entries[file.src_uri] = entry
+            self.outcome = self.journal.run_all(list(self.entries.values()))
+            self._notebook_pages(files, config, notebooks, executing)
         for (path, name), result in self.outcome.items():
             if isinstance(result, JournalError):
                 self._fail(result)
@@ -189,33 +195,41 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             if any(os.path.getmtime(p) > built for p in sources):
                 file.is_modified = lambda: True
 
-    def _notebooks(self, files: Files, config) -> set[str]:
-        """Each ``*.ipynb`` among the entries becomes a Markdown page beside them (executed
-        through the cache, written under the cache folder, never into a watched folder);
-        the page keeps the notebook's ``src_uri``. Returns those ``src_uri``."""
+    def _execute_notebook(self, file):
+        """(notebook, executed node, cached, seconds) or the error; in a thread of its own."""
+        rel = self.journal.rel(Path(file.abs_src_path))
+        started = time.perf_counter()
+        try:
+            nb = notebook.read(Path(file.abs_src_path), rel)
+            if not self.journal.executes:
+                return nb, nb.node, False, 0.0
+            store = notebook.NotebookCache(self.journal.cache)
+            node, cached, _ = notebook.executed(
+                nb,
+                store,
+                self.journal.environment_key,
+                self.journal.snippets_dir,
+                self.journal.root,
+            )
+            return nb, node, cached, time.perf_counter() - started
+        except JournalError as err:
+            return err, None, False, time.perf_counter() - started
+
+    def _notebook_pages(self, files: Files, config, found: list, executing: dict) -> None:
+        """Each ``*.ipynb`` among the entries becomes a Markdown page beside them (written under
+        the cache folder, never into a watched folder); the page keeps the notebook's
+        ``src_uri``."""
         pages: set[str] = set()
-        found = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
-        if not found:
-            return pages
         folder = self.journal.cache.root  # a scratch folder, removed at exit, if not kept
-        store = notebook.NotebookCache(self.journal.cache)
-        self.journal.reporter.start(len(found))
         for file in found:
             rel = self.journal.rel(Path(file.abs_src_path))
             md_uri = file.src_uri[: -len(".ipynb")] + ".md"  # where its Markdown is kept
-            started = time.perf_counter()
+            nb, node, cached, seconds = executing[file.src_uri].result()
+            with self.journal.reporter.lock:
+                self.journal.reporter.total += 1
             try:
-                nb = notebook.read(Path(file.abs_src_path), rel)
-                if not self.journal.executes:
-                    node, cached = nb.node, False
-                else:
-                    node, cached, _ = notebook.executed(
-                        nb,
-                        store,
-                        self.journal.environment_key,
-                        self.journal.snippets_dir,
-                        self.journal.root,
-                    )
+                if isinstance(nb, JournalError):
+                    raise nb
 
                 def publish(data: bytes, ext: str) -> tuple[str, int, int]:
                     digest = hashlib.sha256(data).hexdigest()[:20]
@@ -227,11 +241,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
                 markdown = notebook.to_markdown(nb, node, publish)
             except JournalError as err:
-                self.journal.reporter.finished(rel, "FAILED", time.perf_counter() - started, err)
+                self.journal.reporter.finished(rel, "FAILED", seconds, err)
                 self._fail(err)
                 continue
-            status = "cached" if cached else "executed"
-            self.journal.reporter.finished(rel, status, time.perf_counter() - started)
+            self.journal.reporter.finished(rel, "cached" if cached else "executed", seconds)
             page_path = folder / "pages" / md_uri
             page_path.parent.mkdir(parents=True, exist_ok=True)
             if not page_path.is_file() or page_path.read_text(encoding="utf-8") != markdown:
@@ -241,7 +254,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             files.append(page)
             pages.add(file.src_uri)
         self.notebook_pages = pages
-        return pages
 
     def _publish_figures(self, files: Files, config) -> None:
         """Add each figure an entry shows to the site, named by its content's hash."""
