@@ -26,7 +26,7 @@ def plot_flops(config, lengths, name="flops"):
 
 
 # --8<-- [start:check]
-def main(seeds=range(5), prompt_text="the ", temperature=1.0):
+def main(seeds=range(4), prompt_text="the ", temperature=1.0):
     params, config = load_checkpoint("gpt_char.npz")
     params64 = {k: v.astype(np.float64) for k, v in params.items()}  # compare in float64
     prompt = [config["chars"].index(c) for c in prompt_text]

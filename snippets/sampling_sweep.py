@@ -13,7 +13,7 @@ from kv_cache import generate
 from sampling import distinct_ngrams, entropy, real_word_rate
 
 SEEDS = range(8)  # one sample per seed
-LENGTH = 240  # characters per sample
+LENGTH = 200  # characters per sample
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 TOP_KS = (1, 2, 3, 5, 8, 27)  # at temperature 1; k = 27 keeps every character
 
@@ -39,21 +39,16 @@ def measure(params, config, words, settings):
 # --8<-- [end:measure]
 
 
-def sweep(name, settings, xlabel, xs):
-    """Measure each (temperature, top_k) setting; print and plot the three measures."""
-    params, config = load_checkpoint("gpt_char.npz")
-    words = set(load_text()[: len(train_val_ids()[0])].split())  # the training text's words
-    rows = measure(params, config, words, settings)
-    print(f"{len(SEEDS)} samples of {LENGTH} characters per setting, one seed each (mean +- s.e.)")
+def report(rows, xs, xlabel, name, suffix):
+    """Print a table of the three measures (mean +- standard error over the seeds), draw them
+    against the setting, and return the means and standard errors by name."""
     print(f"{xlabel:>12}   entropy (nats)   distinct 4-grams   real words")
-    out = {"n_seeds": len(SEEDS), "length": LENGTH, "batch": len(SEEDS) * len(settings),
-           "context": config["block_size"], "restart": config["block_size"] // 2}  # fmt: skip
+    out = {}
     for x, r in zip(xs, rows, strict=True):
         line = [f"{x:>12}"]
         for key in ("entropy", "distinct4", "real"):
             m, se = r[key].mean(), r[key].std(ddof=1) / np.sqrt(len(SEEDS))
-            out[f"{key}_{x}".replace(".", "_")] = float(m)
-            out[f"{key}_se_{x}".replace(".", "_")] = float(se)
+            out[f"{key}_{suffix(x)}"], out[f"{key}_se_{suffix(x)}"] = float(m), float(se)
             line.append(f"{m:6.3f} +- {se:.3f}")
         print("   ".join(line))
     fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.5), num=name)
@@ -69,28 +64,33 @@ def sweep(name, settings, xlabel, xs):
             ax.set_xticks(xs, [str(x) for x in xs])
             ax.minorticks_off()
     fig.tight_layout()
-    return out, rows
-
-
-def temperature():
-    """The temperature sweep, every character allowed."""
-    out, rows = sweep("temperature", [(t, None) for t in TEMPERATURES], "temperature", TEMPERATURES)
-    out |= {"t_low": TEMPERATURES[0], "t_high": TEMPERATURES[-1]}
-    for t, r in zip(TEMPERATURES, rows, strict=True):
-        if t in (TEMPERATURES[0], TEMPERATURES[-1]):
-            print(f"seed 0 at temperature {t}: {r['texts'][0][:76]}")
-            out[f"text_{t}".replace(".", "_")] = r["texts"][0][:76]
     return out
 
 
-def top_k():
-    """The top-k sweep at temperature 1."""
-    out, rows = sweep("top_k", [(1.0, k) for k in TOP_KS], "top-k", TOP_KS)
-    print(f"seed 0 at k = 1 (greedy): {rows[0]['texts'][0][:76]}")
-    return out | {"text_greedy": rows[0]["texts"][0][:76],
-                  "greedy_same": len(set(rows[0]["texts"])) == 1}  # fmt: skip
+def main():
+    """Both sweeps in one batch; top-k = 27 (every character) is the temperature-1 row."""
+    params, config = load_checkpoint("gpt_char.npz")
+    words = set(load_text()[: len(train_val_ids()[0])].split())  # the training text's words
+    V, n_t = config["vocab_size"], len(TEMPERATURES)
+    settings = [(t, None) for t in TEMPERATURES] + [(1.0, k) for k in TOP_KS if k < V]
+    rows = measure(params, config, words, settings)
+    by_t, by_k = rows[:n_t], rows[n_t:] + [rows[TEMPERATURES.index(1.0)]]
+    print(f"{len(SEEDS)} samples of {LENGTH} characters per setting, one seed each (mean +- s.e.)")
+    out = report(
+        by_t, TEMPERATURES, "temperature", "temperature", lambda t: f"{t}".replace(".", "_")
+    )
+    out |= report(by_k, TOP_KS, "top-k (temperature 1)", "top_k", lambda k: f"k{k}")
+    out |= {"n_seeds": len(SEEDS), "length": LENGTH, "batch": len(SEEDS) * len(settings),
+            "context": config["block_size"], "restart": config["block_size"] // 2,
+            "t_low": TEMPERATURES[0], "t_high": TEMPERATURES[-1],
+            "greedy_same": len(set(by_k[0]["texts"])) == 1}  # fmt: skip
+    for name, r in (("t_0_25", by_t[0]), ("t_1_5", by_t[-1]), ("greedy", by_k[0])):
+        out[f"text_{name}"] = r["texts"][0][:76]
+    print(f"seed 0 at temperature {TEMPERATURES[0]}: {out['text_t_0_25']}")
+    print(f"seed 0 at temperature {TEMPERATURES[-1]}: {out['text_t_1_5']}")
+    print(f"seed 0, greedy (k = 1):   {out['text_greedy']}")
+    return out
 
 
 if __name__ == "__main__":
-    temperature()
-    top_k()
+    main()

@@ -14,7 +14,7 @@ from serve import ModelServer, local, post
 
 
 # --8<-- [start:main]
-def main(n_requests=16, concurrency=4):
+def main(n_requests=12, concurrency=4):
     params, config = load_checkpoint("gpt_char.npz")
     reqs = [{"prompt": "the ", "max_new": 24, "temperature": 0.8, "top_k": 8, "seed": s}
             for s in range(n_requests)]  # fmt: skip
