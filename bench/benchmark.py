@@ -13,7 +13,6 @@ this checkout's cache. Usage: ``python bench/benchmark.py [--repeat 3] [--snippe
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import statistics
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sites import run_build  # noqa: E402
+
 from journal import deps  # noqa: E402
 from journal.project import Journal  # noqa: E402
 from journal.schedule import Node, Scheduler  # noqa: E402
@@ -34,20 +35,8 @@ EXECUTED = re.compile(r"executed\s+[\d.]+ s\s+(\S+):\d+ (\S+) ")
 
 
 def build(clone: Path, cache: Path, **env) -> tuple[float, str]:
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_CACHE_DIR": str(cache), **env}
-    full_env.pop("GITHUB_ACTIONS", None)
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(clone / "site")],
-        cwd=clone,
-        env=full_env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"build failed:\n{proc.stderr[-3000:]}")
-    return seconds, proc.stderr
+    built = run_build(clone, clone / "site", JOURNAL_CACHE_DIR=str(cache), **env)
+    return built.wall, built.log
 
 
 def dependents(clone: Path, cache: Path, snippet: str) -> set[str]:

@@ -27,12 +27,22 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "tooling" / "fixture_site"
-COPY = ["mkdocs.yml", "posts", "snippets", "site_hooks", "overrides", "requirements.lock"]
+COPY = [
+    "mkdocs.yml",
+    "journal.yml",
+    "posts",
+    "snippets",
+    "frozen",
+    "site_hooks",
+    "overrides",
+    "requirements.lock",
+]
 SUMMARY = re.compile(
     r"journal: (\d+) runs: (\d+) executed, (\d+) cached, (\d+) failed in ([\d.]+) s"
 )
@@ -89,6 +99,98 @@ def save(path: Path, section: str, mark: str) -> None:
     path.write_text(text.replace(end, f"# {mark}\n{end}", 1), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Save:
+    """One save in the live preview: seconds from the save to the reloaded page, of which the
+    runs it re-executed took ``runs``; the server's processor seconds for it (its runs' processes
+    included); the MkDocs rebuild's own seconds (its log line) minus the runs."""
+
+    total: float
+    runs: float
+    executed: int
+    cpu: float
+    rebuild: float
+
+    @property
+    def overhead(self) -> float:
+        return self.total - self.runs
+
+
+def process_cpu(pid: int) -> float:
+    """Processor seconds of process ``pid`` and of its children it has waited for (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    root: Path, cache: Path, snippet: str, repeat: int, full: bool = False, echo=print
+) -> list[Save]:
+    """Start ``journal preview`` on ``root`` (runs cached in ``cache``), save a section of
+    ``snippet`` ``repeat`` times, and time each save until the reloaded page shows it."""
+    path, section = page_of(root, snippet)
+    port = free_port()
+    log = root.parent / f"preview-{port}.txt"
+    env = {**os.environ, "JOURNAL_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    env.pop("GITHUB_ACTIONS", None)
+    journal = Path(sys.executable).with_name("journal")
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [str(journal), "preview", "--port", str(port), "--root", str(root)]
+            + (["--full"] if full else []),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+        )
+    site_url = re.search(r"^site_url:\s*(\S+)", (root / "mkdocs.yml").read_text(), re.M)
+    prefix = urlsplit(site_url.group(1)).path.rstrip("/") if site_url else ""
+    base = f"http://127.0.0.1:{port}"
+    saves = []
+    try:
+        deadline = time.monotonic() + 600
+        while "Serving on" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the preview did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        for i in range(repeat):
+            page = get(base + prefix + path)
+            epoch, request = EPOCH.search(page).groups()
+            start = len(log.read_text())
+            mark = f"preview latency bench, save {i} at {time.time()}"
+            cpu = process_cpu(proc.pid)
+            save(root / snippet, section, mark)
+            saved = time.monotonic()
+            get(f"{base}/livereload/{epoch}/{request}")  # returns when the rebuild is visible
+            page = get(base + prefix + path)  # what the reloading browser fetches
+            shown = time.monotonic()
+            if mark not in page:
+                raise SystemExit(f"save {i}: the reloaded page does not show the change")
+            time.sleep(0.3)
+            cpu = process_cpu(proc.pid) - cpu
+            found = list(SUMMARY.finditer(log.read_text()[start:]))
+            if not found:
+                raise SystemExit(f"no summary line after save {i}:\n{log.read_text()[start:]}")
+            executed, run_seconds = int(found[-1].group(2)), float(found[-1].group(5))
+            built = [float(b) for b in BUILT.findall(log.read_text()[start:])]
+            one = Save(
+                shown - saved,
+                run_seconds,
+                executed,
+                cpu,
+                built[-1] - run_seconds if built else float("nan"),
+            )
+            saves.append(one)
+            echo(
+                f"save {i}: page reloaded after {one.total:.2f} s; {executed} run(s) executed in "
+                f"{run_seconds:.2f} s; tooling {one.overhead:.2f} s, of which the rest of the "
+                f"MkDocs rebuild {one.rebuild:.2f} s; server CPU {cpu:.2f} s"
+            )
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return saves
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fixture", action="store_true", help="use tests/tooling/fixture_site")
@@ -103,60 +205,9 @@ def main(argv=None) -> int:
         folder = Path(tmp)
         root = prepare(args.fixture, folder)
         snippet = args.snippet or ("snippets/alpha.py" if args.fixture else "snippets/softmax.py")
-        path, section = page_of(root, snippet)
-        port = free_port()
-        log = folder / "stderr.txt"
-        env = {**os.environ, "JOURNAL_CACHE_DIR": str(folder / "cache"), "PYTHONUNBUFFERED": "1"}
-        env.pop("GITHUB_ACTIONS", None)
-        journal = Path(sys.executable).with_name("journal")
-        with open(log, "w") as err:
-            proc = subprocess.Popen(
-                [str(journal), "preview", "--port", str(port), "--root", str(root)]
-                + (["--full"] if args.full else []),
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                env=env,
-            )
-        site_url = re.search(r"^site_url:\s*(\S+)", (root / "mkdocs.yml").read_text(), re.M)
-        prefix = urlsplit(site_url.group(1)).path.rstrip("/") if site_url else ""
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 300
-            while "Serving on" not in log.read_text():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the preview did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.1)
-            results, builds = [], []
-            for i in range(args.repeat):
-                page = get(base + prefix + path)
-                epoch, request = EPOCH.search(page).groups()
-                start = len(log.read_text())
-                mark = f"preview latency bench, save {i} at {time.time()}"
-                save(root / snippet, section, mark)
-                saved = time.monotonic()
-                get(f"{base}/livereload/{epoch}/{request}")  # returns when the rebuild is visible
-                page = get(base + prefix + path)  # what the reloading browser fetches
-                shown = time.monotonic()
-                if mark not in page:
-                    raise SystemExit(f"save {i}: the reloaded page does not show the change")
-                time.sleep(0.3)
-                found = list(SUMMARY.finditer(log.read_text()[start:]))
-                if not found:
-                    raise SystemExit(f"no summary line after save {i}:\n{log.read_text()[start:]}")
-                executed, run_seconds = int(found[-1].group(2)), float(found[-1].group(5))
-                built = [float(b) for b in BUILT.findall(log.read_text()[start:])]
-                total = shown - saved
-                results.append(total - run_seconds)
-                builds.append(built[-1] - run_seconds if built else float("nan"))
-                print(
-                    f"save {i}: page reloaded after {total:.2f} s; {executed} run(s) executed in "
-                    f"{run_seconds:.2f} s; tooling {total - run_seconds:.2f} s, of which the "
-                    f"rest of the MkDocs rebuild {builds[-1]:.2f} s"
-                )
-                time.sleep(0.5)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+        saves = measure(root, folder / "cache", snippet, args.repeat, args.full)
+    results = [s.overhead for s in saves]
+    builds = [s.rebuild for s in saves]
     print(
         f"preview latency minus the snippet's own runs ({'fixture' if args.fixture else 'journal'}, "
         f"{'full' if args.full else 'changed pages'} rebuild, "

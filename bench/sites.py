@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 JOURNAL_YML = """\
@@ -33,26 +34,42 @@ def write(path: Path, text: str) -> Path:
 CPU: list[float] = []  # processor seconds of each build, its runs included, in order
 
 
-def build(root: Path, **env: str) -> float:
-    """Seconds of one ``mkdocs build`` of ``root`` (stops the benchmark if it fails); its
-    processor time (every process it started) is appended to CPU, which a loaded machine
-    distorts less than wall time."""
+@dataclass(frozen=True)
+class Built:
+    """One ``mkdocs build``: wall seconds, processor seconds of every process it started (its
+    runs included; a loaded machine distorts them less than wall time) and its log (stderr)."""
+
+    wall: float
+    cpu: float
+    log: str
+
+
+def run_build(root: Path, site_dir: Path | None = None, **env: str) -> Built:
+    """Build ``root`` with ``mkdocs build --strict`` into ``site_dir`` (default ``root/out``);
+    stops the benchmark if the build fails."""
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
     full_env.pop("GITHUB_ACTIONS", None)
     before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "out")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir or root / "out")],
         cwd=root,
         env=full_env,
         capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - started
-    CPU.append(_children_cpu() - before)
+    cpu = _children_cpu() - before
     if proc.returncode != 0:
         sys.exit(f"build of {root} failed:\n{proc.stderr[-3000:]}")
-    return seconds
+    return Built(seconds, cpu, proc.stderr)
+
+
+def build(root: Path, **env: str) -> float:
+    """Seconds of one build of ``root`` (see run_build); its processor time is appended to CPU."""
+    built = run_build(root, **env)
+    CPU.append(built.cpu)
+    return built.wall
 
 
 def _children_cpu() -> float:

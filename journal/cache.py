@@ -365,7 +365,8 @@ class Cache:
         for path in sorted((self.root / "notebooks").glob("*/*")):
             if path.name not in notebook_keys:
                 doomed.append(path)
-        known = {"manifests", "entries", "files", "notebooks", "pages", DURATIONS}
+        # "site": the MkDocs adapter's highlighted code and such, bounded by itself
+        known = {"manifests", "entries", "files", "notebooks", "pages", "site", DURATIONS}
         doomed += sorted(p for p in self.root.iterdir() if p.name not in known)
         size = sum(_size(p) for p in doomed)
         if not dry_run:

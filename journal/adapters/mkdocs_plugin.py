@@ -41,6 +41,7 @@ from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
+from . import highlight_cache, site_cache
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -60,6 +61,7 @@ def _preview_logger() -> logging.Logger:
 
 preview_log = _preview_logger()
 FIGURES_DIR = "figures"
+SITE_CACHE = "site"  # the site's own caches (highlighted code), in the cache folder
 PREVIEW_POLL_SECONDS = 0.1  # how often the preview looks for saved files (mkdocs: 0.5)
 NOTEBOOK_FIGURE = "journal-notebook-figure:"  # stands for a figure's URL until the page is known
 
@@ -124,7 +126,17 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             entries_dir=str(Path(config.docs_dir).resolve()),
             show_stale=self.serving,
         )
+        # The site's own caches, kept between builds beside the runs' results (force: for this
+        # build only, as the runs are); JOURNAL_SITE_CACHE=off turns them off (site_cache.py).
+        folder = site_cache.folder_for(
+            root / cache_dir / SITE_CACHE if execution != "force" else None
+        )
+        on = site_cache.enabled()
+        highlight_cache.install(site_cache.store("highlight", folder) if on else None)
         return config
+
+    def on_post_build(self, *, config):
+        site_cache.save_all()
 
     def _fail(self, err: JournalError) -> None:
         """In a build, stop; in the preview, log it and show it in the page."""

@@ -1,0 +1,125 @@
+"""The site's own caches (issue 19): what the build makes from a page's content alone, kept by
+a key made of exactly what it was made from, so a warm build stops making it again.
+
+Each kind of thing (highlighted code, reading times, ...) is a ``Store``: in memory for the
+process (the live preview's rebuilds share it) and, when the build has a cache folder, one JSON
+file there between builds (written atomically with a checksum; unreadable, corrupt or made by
+other library versions, it is ignored and rewritten). A store is bounded: what the last build
+used comes first, then older values, up to ``LIMIT_BYTES``.
+
+``JOURNAL_SITE_CACHE=off`` turns every store off (the build makes everything afresh, as MkDocs
+alone does); ``JOURNAL_SITE_CACHE=FOLDER`` keeps the files in another folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib.metadata import version
+from pathlib import Path
+
+FORMAT = 1  # bump when what a key covers changes
+LIMIT_BYTES = 32 * 2**20
+# What every value depends on besides its own key: the libraries that make the site's HTML.
+VERSIONS = f"{FORMAT} " + " ".join(
+    f"{name} {version(name)}"
+    for name in ("mkdocs", "mkdocs-material", "markdown", "pygments", "pymdown-extensions")
+)
+
+
+def enabled() -> bool:
+    return os.environ.get("JOURNAL_SITE_CACHE", "").lower() != "off"
+
+
+def folder_for(default: Path | None) -> Path | None:
+    """Where the files go: JOURNAL_SITE_CACHE if it names a folder, else ``default``."""
+    setting = os.environ.get("JOURNAL_SITE_CACHE", "")
+    return Path(setting) if setting and setting.lower() != "off" else default
+
+
+def digest(*parts) -> str:
+    """A key for JSON-able ``parts`` (raises TypeError for anything else)."""
+    text = json.dumps([VERSIONS, *parts], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Store:
+    """Values by key, in memory and optionally in ``folder/NAME.json``."""
+
+    def __init__(self, name: str, folder: Path | None):
+        self.name, self.folder = name, folder
+        self.values: dict = _read(folder / f"{name}.json") if folder is not None else {}
+        self.used: dict[str, None] = {}  # keys used since the last save, in order
+        self.added = False
+        self.hits = self.misses = 0
+
+    def get(self, key: str):
+        value = self.values.get(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self.used[key] = None
+        return value
+
+    def put(self, key: str, value) -> None:
+        self.values[key] = value
+        self.used[key] = None
+        self.added = True
+
+    def save(self) -> None:
+        """Write the values used since the last save, then older ones, up to LIMIT_BYTES."""
+        if self.folder is not None and self.added:
+            kept, size = {}, 0
+            for key in [*self.used, *(k for k in self.values if k not in self.used)]:
+                size += len(key) + len(json.dumps(self.values[key], ensure_ascii=False))
+                if size > LIMIT_BYTES:
+                    break
+                kept[key] = self.values[key]
+            self.values = kept
+            _write(self.folder / f"{self.name}.json", kept)
+        self.used.clear()
+        self.added = False
+
+
+_stores: dict[str, Store] = {}
+
+
+def store(name: str, folder: Path | None) -> Store:
+    """The store ``name`` kept in ``folder``; the same object while the folder stays the same."""
+    current = _stores.get(name)
+    if current is None or current.folder != folder:
+        current = _stores[name] = Store(name, folder)
+    return current
+
+
+def save_all() -> None:
+    for current in _stores.values():
+        current.save()
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        values = data["values"]
+        if data.get("versions") == VERSIONS and data.get("sha256") == _checksum(values):
+            return values
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def _write(path: Path, values: dict) -> None:
+    data = {"versions": VERSIONS, "sha256": _checksum(values), "values": values}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _checksum(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()

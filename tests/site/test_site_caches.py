@@ -1,0 +1,47 @@
+"""The site's own caches (journal/adapters/site_cache.py: highlighted code, ...) change no byte of
+the built site. The journal is built three times with one run cache (so the pages hold the same
+run results): with the site caches off (JOURNAL_SITE_CACHE=off, as MkDocs alone builds it), with
+them on and empty (filled as the build goes: within one build, the blog's listing pages reuse
+what the entries' own pages made), and again with them filled by the previous build. Every file
+of the three sites is compared byte for byte, nothing excluded: pages, listing pages, feeds,
+sitemap (and its .gz), search index, figures, assets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import sitebuild
+
+
+def digests(root):
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_the_site_caches_change_no_byte_of_the_site(tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1785000000"}
+    caches = tmp_path / "caches"
+    sitebuild.build(tmp_path / "off", env={**env, "JOURNAL_SITE_CACHE": "off"})
+    assert not caches.exists()
+    sitebuild.build(tmp_path / "cold", env={**env, "JOURNAL_SITE_CACHE": str(caches)})
+    stored = {p.name: p.stat().st_mtime_ns for p in caches.glob("*.json")}
+    highlighted = json.loads((caches / "highlight.json").read_text())["values"]
+    assert len(highlighted) > 50  # every code block of every entry, once
+    sitebuild.build(tmp_path / "warm", env={**env, "JOURNAL_SITE_CACHE": str(caches)})
+    # the warm build found everything: it added nothing, so it rewrote no store
+    assert {p.name: p.stat().st_mtime_ns for p in caches.glob("*.json")} == stored
+
+    off = digests(tmp_path / "off")
+    assert {"index.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"} <= set(off)
+    assert {"feed.xml", "rss.xml", "feed.json", "archive/2026/11/index.html"} <= set(off)
+    for name in ("cold", "warm"):
+        other = digests(tmp_path / name)
+        assert other.keys() == off.keys(), f"{name}: files differ from the uncached build"
+        differ = sorted(k for k in off if off[k] != other[k])
+        assert not differ, f"{name}: files that differ from the uncached build: {differ}"

@@ -1,0 +1,73 @@
+"""The site caches' store (journal/adapters/site_cache.py) and the highlighting key: what is kept
+survives a restart, a damaged file is ignored rather than served, the store stays bounded, and
+the key covers what pymdownx's HTML depends on."""
+
+from __future__ import annotations
+
+import json
+
+import markdown
+from pymdownx.highlight import Highlight
+
+from journal.adapters import highlight_cache, site_cache
+
+
+def test_values_survive_a_restart_and_a_damaged_file_is_ignored(tmp_path):
+    store = site_cache.Store("kind", tmp_path)
+    store.put("k", "<span>1</span>")
+    store.save()
+    assert site_cache.Store("kind", tmp_path).get("k") == "<span>1</span>"
+    path = tmp_path / "kind.json"
+    data = json.loads(path.read_text())
+    data["values"]["k"] = "<span>2</span>"  # changed behind the checksum's back
+    path.write_text(json.dumps(data))
+    assert site_cache.Store("kind", tmp_path).get("k") is None
+    path.write_text('{"versions": ')  # cut short
+    assert site_cache.Store("kind", tmp_path).values == {}
+
+
+def test_a_save_keeps_what_was_used_first_and_stays_bounded(tmp_path, monkeypatch):
+    store = site_cache.Store("kind", tmp_path)
+    for i in range(10):
+        store.put(f"old{i}", "x" * 20)
+    store.save()
+    monkeypatch.setattr(site_cache, "LIMIT_BYTES", 100)
+    store = site_cache.Store("kind", tmp_path)
+    store.put("new", "y" * 20)
+    store.get("old9")
+    store.save()
+    kept = site_cache.Store("kind", tmp_path).values
+    assert list(kept)[:2] == ["new", "old9"]  # used by the last build: kept first
+    assert len(kept) == 3  # about 26 bytes each within 100
+
+
+def test_the_highlighting_key_covers_code_language_and_settings():
+    md = markdown.Markdown()
+    plain = Highlight(md, linenums_style="pymdownx-inline")
+    args = {"src": "x = 1", "language": "python", "code_block_count": 3, "inline": False}
+    one = highlight_cache.key(plain, args)
+    assert one == highlight_cache.key(plain, {**args, "code_block_count": 7})  # not shown
+    assert one != highlight_cache.key(plain, {**args, "src": "x = 2"})
+    assert one != highlight_cache.key(plain, {**args, "language": "text"})
+    assert one != highlight_cache.key(Highlight(md, linenums_style="table"), args)
+    anchored = Highlight(md, anchor_linenums=True)  # block numbers appear in line anchors' ids
+    assert highlight_cache.key(anchored, args) != highlight_cache.key(
+        anchored, {**args, "code_block_count": 7}
+    )
+    assert highlight_cache.key(plain, {**args, "inline": True}) is None  # an element, not text
+
+
+def test_cached_highlighting_returns_what_pymdownx_returns(tmp_path):
+    source = "```python\ndef f(x):\n    return x  # one\n```\n\n```\nplain <text>\n```\n"
+    extensions = ["pymdownx.highlight", "pymdownx.superfences"]
+    highlight_cache.install(None)
+    expected = markdown.markdown(source, extensions=extensions)
+    store = site_cache.Store("highlight", tmp_path)
+    try:
+        highlight_cache.install(store)
+        first = markdown.markdown(source, extensions=extensions)
+        second = markdown.markdown(source, extensions=extensions)
+    finally:
+        highlight_cache.install(None)
+    assert first == second == expected
+    assert (store.misses, store.hits) == (2, 2)
