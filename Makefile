@@ -99,6 +99,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/peer.py
 	$(BIN)/python bench/growth.py
+	$(BIN)/python bench/hundred.py
 
 # Re-resolve every lock from pyproject.toml (pins move only for packages whose bounds demand it;
 # add --upgrade to the first command to move them all). Needs the network.
