@@ -146,7 +146,9 @@ def test_categories_follow_the_plan(site, config):
 
 
 def test_entry_pages_show_author_date_reading_time_and_neighbours(site):
-    ordered = sorted(site.entries().values(), key=lambda m: (str(m["date"]), m["slug"]))
+    # Material lists posts newest first, entries of one date in the files' order (a stable sort);
+    # previous and next follow that list, so oldest first is its reverse
+    ordered = sorted(site.entries().values(), key=lambda m: str(m["date"]), reverse=True)[::-1]
     for i, fm in enumerate(ordered):
         soup = soup_of(entry_page(site, fm))
         sidebar = soup.select_one(".md-sidebar--post")
