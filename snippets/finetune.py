@@ -53,12 +53,13 @@ def finetune(base, config, method, seed, lr, steps=FT["steps"], log=print):
         names = sorted(params)
         opt = Adam([params[k] for k in names], lr=lr)
     else:
-        rng = np.random.default_rng([seed, 1])
-        adapters = {k: (A.astype(base[k].dtype), B.astype(base[k].dtype))
-                    for k, (A, B) in init_adapters(base, config, FT["r"], rng).items()}  # fmt: skip
+        adapters = init_adapters(base, config, FT["r"], np.random.default_rng([seed, 1]))
         names = sorted(adapters)
         opt = Adam([M for k in names for M in adapters[k]], lr=lr)  # A and B; base frozen
-    model = lambda: params if method == "full" else merge(base, adapters, s)  # noqa: E731
+
+    def model():
+        return params if method == "full" else merge(base, adapters, s)
+
     curves = {"step": [], "code": [], "help": []}
     for step in range(steps):
         x, y = get_batch(train_ids, FT["batch_size"], config["block_size"], seed, step)
@@ -75,8 +76,9 @@ def finetune(base, config, method, seed, lr, steps=FT["steps"], log=print):
             curves["step"].append(step + 1)
             curves["code"].append(nll["code"])
             curves["help"].append(nll["help"])
-            log(f"{method} step {step + 1:3d}  held-out code {nll['code']:.3f}, "
-                f"help pages {nll['help']:.3f}")  # fmt: skip
+            log(
+                f"{method} step {step + 1:3d}: held-out code {nll['code']:.3f}, help {nll['help']:.3f}"
+            )
     return model(), (None if method == "full" else adapters), curves
 
 
@@ -93,8 +95,13 @@ def run(method, seed, lr=None, name=None):
     np.savez(f"curves_{name}_{seed}.npz", **{k: np.array(v) for k, v in curves.items()})
     if adapters:
         save_adapters(f"adapters_{seed}.npz", adapters)
-    return {"code": curves["code"][-1], "help": curves["help"][-1], "trained": trained,
-            "lr": lr, "seed": seed}  # fmt: skip
+    return {
+        "code": curves["code"][-1],
+        "help": curves["help"][-1],
+        "trained": trained,
+        "lr": lr,
+        "seed": seed,
+    }
 
 
 # One function per run, so the engine runs them side by side on separate cores.
@@ -126,13 +133,17 @@ def gentle_0():
     return run("full", 0, GENTLE_LR, name="gentle")
 
 
-def plot_curves(base_nll, curves):
+def plot_curves(base_nll, curves, T):
     """Held-out NLL against the step on each text: the seeds' mean per method, the base flat."""
     fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.8), num="curves", sharex=True)
-    styles = {"full": ("full fine-tuning", 0, "-"), "lora": ("LoRA, r = 4", 1, "-"),
-              "gentle": ("full, lr 1e-3 (seed 0)", 2, ":")}  # fmt: skip
-    for ax, text, title in zip(axes, ("code", "help"), ("new text: code", "old text: help pages"),
-                               strict=True):  # fmt: skip
+    styles = {
+        "full": ("full fine-tuning", 0, "-"),
+        "lora": ("LoRA, r = 4", 1, "-"),
+        "gentle": (f"full, lr {GENTLE_LR:g} (seed 0)", 2, ":"),
+    }
+    for ax, text, title in zip(
+        axes, ("code", "help"), ("new text: code", "old text: help pages"), strict=True
+    ):
         for method, (label, colour, ls) in styles.items():
             runs = curves[method]
             steps = np.concatenate([[0], runs[0]["step"]])
@@ -140,7 +151,7 @@ def plot_curves(base_nll, curves):
             ax.plot(steps, mean, ls, marker="o", ms=3, color=plt.cm.tab10(colour), label=label)
         ax.axhline(base_nll[text], color="grey", ls="--", lw=1, label="frozen base")
         ax.set_title(title, fontsize=9)
-        ax.set_xlabel("fine-tuning step (16 x 32 characters)")
+        ax.set_xlabel(f"fine-tuning step ({FT['batch_size']} x {T} characters)")
     axes[0].set_ylabel("held-out NLL (nats per character)")
     axes[1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
@@ -153,8 +164,10 @@ def summary():
     base_nll = held_out(base, config)
     curves = {m: [dict(np.load(f"curves_{m}_{s}.npz")) for s in SEEDS] for m in ("full", "lora")}
     curves["gentle"] = [dict(np.load("curves_gentle_0.npz"))]
-    final = {m: {t: np.array([c[t][-1] for c in runs]) for t in ("code", "help")}
-             for m, runs in curves.items()}  # fmt: skip
+    final = {
+        m: {t: np.array([c[t][-1] for c in runs]) for t in ("code", "help")}
+        for m, runs in curves.items()
+    }
     gap = final["lora"]["code"] - final["full"]["code"]  # (seeds,) LoRA behind on the new text
     rise = {m: final[m]["help"] - base_nll["help"] for m in ("full", "lora")}  # forgetting
     gain = {m: base_nll["code"] - final[m]["code"] for m in ("full", "lora")}  # learning
@@ -162,13 +175,17 @@ def summary():
     print(f"frozen base: held-out code {base_nll['code']:.3f}, help pages {base_nll['help']:.3f}")
     print("seed   full: code  help    LoRA: code  help    LoRA - full on code")
     for i, seed in enumerate(SEEDS):
-        print(f"{seed:4d}   {final['full']['code'][i]:10.3f} {final['full']['help'][i]:5.3f}"
-              f"   {final['lora']['code'][i]:10.3f} {final['lora']['help'][i]:5.3f}"
-              f"   {gap[i]:+.3f}")  # fmt: skip
+        print(
+            f"{seed:4d}   {final['full']['code'][i]:10.3f} {final['full']['help'][i]:5.3f}"
+            f"   {final['lora']['code'][i]:10.3f} {final['lora']['help'][i]:5.3f}"
+            f"   {gap[i]:+.3f}"
+        )
     g = final["gentle"]
-    print(f"full fine-tuning at lr {GENTLE_LR:g}, seed 0: code {g['code'][0]:.3f}, "
-          f"help pages {g['help'][0]:.3f}")  # fmt: skip
-    plot_curves(base_nll, curves)
+    print(
+        f"full fine-tuning at lr {GENTLE_LR:g}, seed 0: code {g['code'][0]:.3f}, "
+        f"help pages {g['help'][0]:.3f}"
+    )
+    plot_curves(base_nll, curves, config["block_size"])
     # --8<-- [end:summary]
     return {
         "base_code": base_nll["code"],

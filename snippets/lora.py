@@ -28,13 +28,15 @@ TARGETS = ("attn.W_qkv", "attn.W_o", "mlp.W_fc", "mlp.W_proj")  # the block's fo
 
 # --8<-- [start:adapters]
 def init_adapters(params, config, r, rng):
-    """{name: (A, B)} for every target matrix: A ~ N(0, 1/C_in), B = 0, so A B = 0 at the start."""
+    """{name: (A, B)} for every target matrix, in its dtype: A ~ N(0, 1/C_in), B = 0, so
+    A B = 0 at the start."""
     adapters = {}
     for layer in range(config["n_layer"]):
         for t in TARGETS:
-            C_in, C_out = params[f"h{layer}.{t}"].shape
-            A = rng.normal(0.0, 1.0 / np.sqrt(C_in), (C_in, r))  # (C_in, r)
-            B = np.zeros((r, C_out))  # (r, C_out)
+            W = params[f"h{layer}.{t}"]
+            C_in, C_out = W.shape
+            A = rng.normal(0.0, 1.0 / np.sqrt(C_in), (C_in, r)).astype(W.dtype)  # (C_in, r)
+            B = np.zeros((r, C_out), W.dtype)  # (r, C_out)
             adapters[f"h{layer}.{t}"] = (A, B)
     return adapters
 

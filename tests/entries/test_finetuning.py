@@ -154,7 +154,7 @@ def test_entry_counts(runs, base):
     assert (v["n_lora"], v["n_model"]) == count(params, adapters)
     assert v["fraction"] == v["n_lora"] / v["n_model"]  # 10.3%
     assert (v["r"], v["alpha"], v["scale_s"], v["n_adapted"]) == (FT["r"], ALPHA, 2.0, 8)
-    assert (v["n_embd"], v["n_layer"]) == (48, 2)
+    assert (v["n_embd"], v["n_layer"], config["block_size"]) == (48, 2, 32)
     assert v["d_large"] == D_LARGE == 12288 and v["fraction_large"] == 2 * r / 12288
     assert v["adapter_kib"] == 4 * v["n_lora"] / 1024 == 24.0
     assert v["model_kib"] == pytest.approx(4 * v["n_model"] / 1024)
@@ -168,6 +168,8 @@ def test_entry_merge_identity(runs, base):
     assert 0 < v["merge_diff64"] < 1e-12  # rounding, ~1e-14
     assert 1e-7 < v["merge_diff32"] < 1e-4  # float32: equal to its precision, not bit for bit
     assert 1 < v["logit_scale"] < 50
+    assert 1e-7 < v["merge_diff32"] / v["logit_scale"] < 1e-5  # "about a millionth"
+    assert v["n_windows"] == 16
     # recomputed here from the produced files, on other windows than the run used
     params, config = base
     params = {k: p.astype(np.float64) for k, p in params.items()}
@@ -248,7 +250,7 @@ def test_entry_summary_recomputed_from_the_curves(runs, base):
         == (3, 80, 16)
         == (len(SEEDS), *[FT[k] for k in ("steps", "batch_size")])
     )
-    assert FT["eval_every"] == 20
+    assert FT["eval_every"] == 20 and len(VOCAB) == 27  # "every 20 steps", "27 symbols"
     assert v["n_code_train"] == len(code_train_val_ids()[0])
     assert (v["lr_full"], v["lr_lora"], v["gentle_lr"]) == (LR["full"], LR["lora"], GENTLE_LR)
     assert "curves" in runs["summary"].figures
