@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EDITED = "probability-you-can-run"  # the entry being written: the preview saves its snippet
 SNIPPET = "snippets/softmax.py"
 SITE_CACHES = ("site",)  # folders of the journal's cache that only the site's build writes
-DATE = re.compile(r"^date:\s*(\S+)\s*$", re.M)
+DATE = re.compile(r"^date:\s*(\d{4}-\d\d-\d\d)\b.*$", re.M)
 
 
 def front(text: str) -> tuple[str, str]:

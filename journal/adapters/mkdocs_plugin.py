@@ -41,7 +41,7 @@ from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
-from . import highlight_cache, site_cache
+from . import excerpt_once, highlight_cache, material_cache, site_cache
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -133,6 +133,11 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         )
         on = site_cache.enabled()
         highlight_cache.install(site_cache.store("highlight", folder) if on else None)
+        excerpt_once.install(on)
+        material_cache.install(
+            site_cache.store("readtime", folder) if on else None,
+            site_cache.store("search", folder) if on else None,
+        )
         return config
 
     def on_post_build(self, *, config):

@@ -1,0 +1,110 @@
+"""Each entry's excerpt parsed once per build, not once per listing page (issue 19).
+
+Material's blog plugin shows an entry's excerpt on the index, its archive month and its
+categories (and their later pages). For each of them ``Excerpt.render`` converts the whole entry
+(its code, output, figures) with Python-Markdown, then keeps what precedes the separator. Of that
+conversion only two tree processors depend on the listing page: MkDocs' relative-link processor
+(``relpath``: links and images relative to the listing page's URL) and the blog's own
+(``excerpt``: the heading's anchors pointing to the entry); they come last. So the first render
+of a build runs the preprocessors, the block parser and every tree processor before those two,
+and keeps the tree; each render (the first too) runs the rest on a copy of it (the two
+processors, serialising, post-processors) exactly as ``convert`` does.
+
+The excerpt's Markdown instance is never reset between listing pages, so extensions that keep
+state from one conversion to the next could differ; of those in use, only footnotes do (a
+reference to a defined footnote seen again gets a new id), so an entry that defines footnotes
+takes Material's own path. ``JOURNAL_SITE_CACHE=off`` turns this off with the other site caches.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from material.plugins.blog.structure import Excerpt
+from mkdocs.structure.toc import get_toc
+
+_RENDER = Excerpt.render
+PER_PAGE = ("relpath", "excerpt")  # the tree processors that read the listing page
+
+
+def install(on: bool) -> None:
+    Excerpt.render = _render_once if on else _RENDER
+
+
+def _source(excerpt: Excerpt) -> str:
+    # as Excerpt.render: the excerpt includes the title, linked to the entry (see Material)
+    if not excerpt.post._title_from_render:
+        return "\n\n".join([f"# {excerpt.post.title}", excerpt.post.markdown])
+    return excerpt.post.markdown
+
+
+# A footnote definition, wherever it stands (code that looks like one only costs time).
+FOOTNOTE_DEFINITION = re.compile(r"\[\^[^\]\n]+\]:")
+
+
+def _stateful(excerpt: Excerpt, source: str) -> bool:
+    """Whether converting ``source`` leaves state that changes the next conversion: footnote
+    references count on only for footnotes that are defined."""
+    names = {type(e).__module__ for e in excerpt.md.registeredExtensions}
+    return "markdown.extensions.footnotes" in names and bool(FOOTNOTE_DEFINITION.search(source))
+
+
+def _render_once(self: Excerpt, page, separator: str):
+    source = _source(self)
+    md = self.md
+    kept = self.__dict__.get("_journal_tree")
+    if kept is None or kept[0] != source:
+        if not source.strip() or _stateful(self, source):
+            return _RENDER(self, page, separator)
+        kept = self.__dict__["_journal_tree"] = (source, _first_stage(md, source))
+
+    self.file.url = page.url
+    processor = md.treeprocessors[md.treeprocessors.get_index_for_name("excerpt")]
+    processor.base = page
+    self.markdown = source
+    self.content = _second_stage(md, copy.deepcopy(kept[1]))
+    self.content, *more = self.content.split(separator, 1)
+    if more:
+        self.more = more[0]
+    self.toc = get_toc(getattr(md, "toc_tokens", []))
+    self.file.url = self.post.url
+
+
+def _per_page_start(md) -> int:
+    return min(md.treeprocessors.get_index_for_name(name) for name in PER_PAGE)
+
+
+def _first_stage(md, source: str):
+    """Python-Markdown's ``convert`` up to the first tree processor that reads the page."""
+    md.lines = source.split("\n")
+    for prep in md.preprocessors:
+        md.lines = prep.run(md.lines)
+    root = md.parser.parseDocument(md.lines).getroot()
+    for treeprocessor in list(md.treeprocessors)[: _per_page_start(md)]:
+        new_root = treeprocessor.run(root)
+        if new_root is not None:
+            root = new_root
+    return root
+
+
+def _second_stage(md, root) -> str:
+    """The rest of ``convert`` (Python-Markdown 3.x, markdown/core.py), from that processor on."""
+    for treeprocessor in list(md.treeprocessors)[_per_page_start(md) :]:
+        new_root = treeprocessor.run(root)
+        if new_root is not None:
+            root = new_root
+    output = md.serializer(root)
+    if md.stripTopLevelTags:
+        try:
+            start = output.index(f"<{md.doc_tag}>") + len(md.doc_tag) + 2
+            end = output.rindex(f"</{md.doc_tag}>")
+            output = output[start:end].strip()
+        except ValueError:
+            if output.strip().endswith(f"<{md.doc_tag} />"):
+                output = ""
+            else:
+                raise
+    for pp in md.postprocessors:
+        output = pp.run(output)
+    return output.strip()
