@@ -314,3 +314,17 @@ def test_weight_gradient_is_what_the_adapters_see(base):
     for name, (A, B) in adapters.items():
         assert np.allclose(grads[name][0], 2.0 * dW[name] @ B.T, rtol=1e-12, atol=0)
         assert np.allclose(grads[name][1], 2.0 * A.T @ dW[name], rtol=1e-12, atol=0)
+
+
+def test_forgetting_happens_by_the_first_measurement(runs):
+    """ "Most of the damage is done by the first measurement, 20 steps in; the next sixty steps
+    move it by less than half as much again", at every seed of both methods and the gentle run."""
+    base_help = runs["summary"].values["base_help"]
+    for name in [f"{m}_{s}" for m in ("full", "lora") for s in SEEDS] + ["gentle_0"]:
+        key = "gentle" if name == "gentle_0" else name.rsplit("_", 1)[0]
+        with np.load(runs[name].files[f"curves_{key}_{name[-1]}.npz"]) as c:
+            jump = c["help"][0] - base_help  # the first 20 steps
+            later = np.abs(c["help"][1:] - c["help"][0]).max()  # steps 40 to 80
+            assert c["step"][0] == 20 and jump > 0.2, name
+            assert jump > 0.5 * (c["help"] - base_help).max(), name  # most of the damage
+            assert later < jump / 2, name  # less than half as much again
