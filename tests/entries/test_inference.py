@@ -359,7 +359,7 @@ def test_entry_top_k(runs):
     assert ent[0] == 0 and all(a < b for a, b in zip(ent, ent[1:], strict=False))
     assert all(a < b for a, b in zip(dist, dist[1:], strict=False))
     assert v["real_k1"] == 1.0 and v["real_k5"] > v["real_k27"] + 0.1
-    assert v["greedy_same"] is True and v["distinct4_k1"] < 0.1
+    assert v["greedy_same"] is True and v["distinct4_k1"] < 0.15
     assert v["text_greedy"].count("the the") >= 5
     assert TOP_KS[-1] == 27 and v["entropy_k27"] == v["entropy_1_0"]  # every character kept
 
