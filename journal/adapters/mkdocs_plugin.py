@@ -34,14 +34,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import deps, directives, frontmatter, notebook
+from .. import frontmatter, notebook
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
-from . import excerpt_once, highlight_cache, material_cache, site_cache
+from . import excerpt_once, highlight_cache, material_cache, reread, site_cache
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -162,7 +162,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 rel = (
                     self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
                 )
-                unreadable = front_matter_error(text, rel)
+                unreadable = _front_matter_error(text, rel)
                 if unreadable:  # before running anything: MkDocs would say only "month must be..."
                     self._fail(unreadable)
                     continue
@@ -171,7 +171,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 if not self.serving and is_draft(text):
                     continue  # a published build leaves drafts out: nothing of theirs runs
                 try:
-                    entry = directives.parse(text, rel, strict=not self.serving)
+                    entry = reread.parse(text, rel, strict=not self.serving)
                 except JournalError as err:
                     self._fail(err)
                     continue
@@ -208,7 +208,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             for d in entry.directives:
                 path = self.journal.snippets_dir / getattr(d, "file", "")
                 if isinstance(d, Code | Run) and path.is_file():
-                    sources.update(deps.local_sources(path))
+                    sources.update(reread.local_sources(path, self.journal.snippets_dir))
             if any(os.path.getmtime(p) > built for p in sources):
                 file.is_modified = lambda: True
 
@@ -342,6 +342,9 @@ def front_matter_error(text: str, rel: str) -> JournalError | None:
         return None
     line, message = front.problems[0]
     return JournalError(message, Location(rel, line), hint="journal check lists every problem")
+
+
+_front_matter_error = reread.front_matter_check(front_matter_error)  # the preview re-reads
 
 
 def is_draft(text: str) -> bool:

@@ -5,6 +5,7 @@ the key covers what pymdownx's HTML depends on."""
 from __future__ import annotations
 
 import json
+import os
 
 import markdown
 from pymdownx.highlight import Highlight
@@ -71,3 +72,32 @@ def test_cached_highlighting_returns_what_pymdownx_returns(tmp_path):
         highlight_cache.install(None)
     assert first == second == expected
     assert (store.misses, store.hits) == (2, 2)
+
+
+def test_the_preview_rereads_a_snippets_imports_only_when_its_files_change(tmp_path):
+    from journal.adapters import reread
+
+    (tmp_path / "a.py").write_text("import b\n")
+    (tmp_path / "b.py").write_text("X = 1\n")
+    (tmp_path / "c.py").write_text("Y = 2\n")
+    first = reread.local_sources(tmp_path / "a.py", tmp_path)
+    assert {p.name for p in first} == {"a.py", "b.py"}
+    assert reread.local_sources(tmp_path / "a.py", tmp_path) is first  # kept
+    b = tmp_path / "b.py"
+    b.write_text("import c\n")
+    os.utime(b, ns=(b.stat().st_atime_ns, b.stat().st_mtime_ns + 10**9))  # a later save
+    assert {p.name for p in reread.local_sources(tmp_path / "a.py", tmp_path)} == {
+        "a.py",
+        "b.py",
+        "c.py",
+    }
+
+
+def test_the_preview_reparses_an_entry_only_when_its_text_changes():
+    from journal.adapters import reread
+
+    text = "::run one snippet.py\n\n{{ one.value:.2f }}\n"
+    entry = reread.parse(text, "posts/x.md", strict=False)
+    assert reread.parse(text, "posts/x.md", strict=False) is entry
+    changed = reread.parse(text + "{{ two.value }}\n", "posts/x.md", strict=False)
+    assert changed is not entry and [str(p) for p in changed.problems]
