@@ -143,8 +143,11 @@ def main(argv=None) -> int:
             make_journal(n, root)
             env = {"JOURNAL_CACHE_DIR": str(cache)}
             first = run_build(root, **env)  # fills the run cache if it lacks anything
-            if " 0 executed" not in first.log and "executed" in first.log:
-                print(f"  N={n}: the first build executed runs (the cache lacked them)")
+            executed = re.search(r"runs: (\d+) executed", first.log)
+            if executed and int(executed.group(1)):
+                print(
+                    f"  N={n}: the first build executed {executed.group(1)} runs (new to the cache)"
+                )
             cold = []
             for _ in range(args.repeat):
                 clear_site_caches(cache)

@@ -193,6 +193,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_nav(self, nav, *, config, files):
         if self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
             self._mark_changed(files)
+            reread.keep_listings(files)
         return nav
 
     def _mark_changed(self, files: Files) -> None:

@@ -50,3 +50,22 @@ def local_sources(path: Path, folder: Path) -> set[Path]:
     found = set(deps.local_sources(path))
     _sources[path] = (_stamp(found, folder), found)
     return found
+
+
+def keep_listings(files) -> None:
+    """In the preview (``mkdocs serve --dirty``), leave the blog's listing pages (archive,
+    categories, later index pages) as the last full build wrote them. The blog writes their
+    sources afresh at every build, so MkDocs saw them as changed and rendered each again at
+    every save, with the excerpts of only the entries that save rebuilt: an archive month lost
+    its entries. Each is still read (its title names a category in the feeds and the nav) but
+    not rendered again; a listing page that was never written is built."""
+    from material.plugins.blog.structure import View
+
+    for file in files:  # the blog keeps its views out of documentation_pages() until its on_nav
+        page = getattr(file, "page", None)
+        if isinstance(page, View) and os.path.isfile(file.abs_dest_path):
+            file.is_modified = functools.partial(_not_read_yet, page)
+
+
+def _not_read_yet(page) -> bool:
+    return page.content is None

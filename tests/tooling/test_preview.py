@@ -215,3 +215,17 @@ def test_nothing_lands_in_watched_folders_and_nothing_loops(preview):
     rebuilds = preview.stderr().count("Detected file changes")
     time.sleep(3)  # a loop would rebuild again and again without any save
     assert preview.stderr().count("Detected file changes") == rebuilds
+
+
+def test_listing_pages_keep_every_entry_after_a_save(preview):
+    """The blog's archive and category pages list both entries after a save (the changed-pages
+    preview leaves them as its first build wrote them; it once rewrote them with only the
+    entries that save rebuilt)."""
+    text = (preview.root / "posts/entries/first.md").read_text(encoding="utf-8")
+    marker = f"LISTED-{next(_values)}"
+    preview.save("posts/entries/first.md", f"{text.rstrip()}\n\n{marker}\n")
+    preview.wait_for("/first/", marker)
+    for path in ("/archive/2026/", "/category/foundations/"):
+        status, page = preview.get(path)
+        assert status == 200, path
+        assert page.count("md-post--excerpt") == 2, path
