@@ -58,12 +58,16 @@ def logits_of(params, config, idx):
     return layer_norm(x, p["ln_f.g"], p["ln_f.b"]) @ p["wte"].T
 
 
-def window_nll(params, config, ids):
-    """Mean -log p of each held-out window of block_size characters (non-overlapping)."""
-    T = config["block_size"]
+def held_out_windows(T):
+    """The held-out text cut into non-overlapping windows of T and the characters that follow."""
+    ids = train_val_ids()[1]
     n = (len(ids) - 1) // T
-    x, y = ids[: n * T].reshape(n, T), ids[1 : n * T + 1].reshape(n, T)
-    z = np.concatenate([logits_of(params, config, x[i : i + 256]) for i in range(0, n, 256)])
+    return ids[: n * T].reshape(n, T), ids[1 : n * T + 1].reshape(n, T)
+
+
+def window_nll(params, config, x, y):
+    """Mean -log p(y | the window so far) of each window (n,)."""
+    z = np.concatenate([logits_of(params, config, x[i : i + 256]) for i in range(0, len(x), 256)])
     logp = z - z.max(-1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(-1, keepdims=True))
     return -np.take_along_axis(logp, y[..., None], -1)[..., 0].mean(1)  # (n,)
@@ -160,17 +164,25 @@ def test_int8_held_out_loss_change_recomputed(runs, entry_runs, model):
     tolerance 2e-5 nats (a sixth of the published standard error; the run's forward is float32)."""
     params, config, _ = model
     v = runs["quant"].values
-    val = train_val_ids()[1]
+    x, y = held_out_windows(config["block_size"])
     q = {k: fake_quantized(p, 0) for k, p in params.items() if is_matrix(k)}
     q |= {k: fake_quantized(params[k], 1) for k in ("wte", "wpe")}
-    base = window_nll(params, config, val)
-    d = window_nll(params | q, config, val) - base
+    base = window_nll(params, config, x, y)
+    d = window_nll(params | q, config, x, y) - base
     se = d.std(ddof=1) / math.sqrt(len(d))
     assert len(d) == v["n_windows"] == 1174
     assert base.mean() == pytest.approx(v["nll"], abs=1e-4)  # 1.670
     assert d.mean() == pytest.approx(v["dnll_int8"], abs=2e-5)  # +0.00064
     assert se == pytest.approx(v["dnll_se_int8"], rel=0.05)  # 0.00012
     assert d.mean() > 3 * se  # "more than three standard errors"
+    # int4 (7 levels a side) on every 4th window, as the run: "more than a hundred times as
+    # much as with 8 bits on the same windows" (the run's own ratio divides by all windows')
+    q4 = {k: fake_quantized(p, 0, 4) for k, p in params.items() if is_matrix(k)}
+    q4 |= {k: fake_quantized(params[k], 1, 4) for k in ("wte", "wpe")}
+    d4 = window_nll(params | q4, config, x[::4], y[::4]) - base[::4]
+    assert len(d4) == v["windows_int4"] == 294
+    assert d4.mean() == pytest.approx(v["dnll_int4"], abs=1e-3)  # 0.110, s.e. 0.005
+    assert d4.mean() > 100 * d[::4].mean()  # 144 times
     train = entry_runs(TRAINING)["train"].values
     assert 0.5e-3 < d.mean() / (train["bigram_val_nll"] - base.mean()) < 2e-3  # "a thousandth"
 
