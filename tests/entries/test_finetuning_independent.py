@@ -153,6 +153,10 @@ def test_count_and_bytes_from_the_checkpoint_shapes(runs, checkpoint, trained):
     assert v["fraction"] == pytest.approx(n_lora / n_model, rel=1e-12)  # 10.3%
     assert v["scale_s"] == v["alpha"] / v["r"] == 2.0
     assert v["fraction_large"] == pytest.approx(2 * 4 * 12288 / 12288**2, rel=1e-12)  # 0.07%
+    # "and less of a block's rectangular ones": r (C_in + C_out) / (C_in C_out) at C = 12288
+    d = 12288
+    for c_in, c_out in ((d, 3 * d), (d, 4 * d), (4 * d, d)):
+        assert 4 * (c_in + c_out) / (c_in * c_out) < v["fraction_large"]
     # bytes: the checkpoint and the adapters as stored, float32
     assert {p.dtype for p in params.values()} == {np.dtype(np.float32)}
     adapter_bytes = sum(A.nbytes + B.nbytes for A, B in trained.values())
