@@ -124,6 +124,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="builds per measurement")
     parser.add_argument("--saves", type=int, default=3, help="preview saves per size (0: none)")
     parser.add_argument("--make", nargs=2, metavar=("N", "DIR"), help="only write a journal")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["off", "cold"], help="measurements to leave out"
+    )
     args = parser.parse_args(argv)
     if args.make:
         make_journal(int(args.make[0]), Path(args.make[1]))
@@ -149,11 +152,14 @@ def main(argv=None) -> int:
                     f"  N={n}: the first build executed {executed.group(1)} runs (new to the cache)"
                 )
             cold = []
-            for _ in range(args.repeat):
+            for _ in range(0 if "cold" in args.skip else args.repeat):
                 clear_site_caches(cache)
                 cold.append(run_build(root, **env))
             warm = [run_build(root, **env) for _ in range(args.repeat)]
-            off = [run_build(root, JOURNAL_EXECUTION="off", **env) for _ in range(args.repeat)]
+            off = [
+                run_build(root, JOURNAL_EXECUTION="off", **env)
+                for _ in range(0 if "off" in args.skip else args.repeat)
+            ]
             saves = (
                 measure(root, cache, SNIPPET, args.saves, echo=lambda s: None) if args.saves else []
             )
