@@ -25,12 +25,12 @@ from pathlib import Path
 
 import yaml
 
-from . import corrections, deps, directives, frontmatter, notebook, snippets
+from . import corrections, deps, directives, frontmatter, identity, notebook, snippets
 from . import plan as journal_plan
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location, did_you_mean
 
-CATEGORIES, REQUIRED, SLUG = frontmatter.CATEGORIES, frontmatter.REQUIRED, frontmatter.SLUG
+REQUIRED, SLUG = frontmatter.REQUIRED, frontmatter.SLUG
 MORE = "<!-- more -->"
 DRAWS = re.compile(r"plt\.show\(|\.subplots\(|plt\.figure\(|plt\.plot\(|\.savefig\(")
 
@@ -71,8 +71,14 @@ class Checker:
         self.problems: list[Problem] = []
         self.entries: list[EntryInfo] = []
         self.tests = self._read_tests()
-        plan_path = self.root / journal_plan.PLAN_FILE
-        self.steps = journal_plan.steps(journal_plan.load(plan_path)) if plan_path.is_file() else {}
+        self.steps, self.categories = {}, None
+        try:
+            self.identity = identity.load(self.root)
+        except JournalError as err:  # reported by run(); entries are still checked
+            self.identity, self.identity_error = None, err
+        else:
+            self.steps = journal_plan.steps(self.identity.plan)
+            self.categories = self.identity.categories
 
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.root).as_posix()
@@ -87,6 +93,11 @@ class Checker:
 
     # -- the whole journal --------------------------------------------------------------------
     def run(self) -> list[Problem]:
+        if self.identity is None:
+            err = self.identity_error
+            first = [(err.where.line if err.where else 0, err.message, err.hint)]
+            for line, message, hint in getattr(err, "problems", None) or first:
+                self.report(identity.FILE, line, message + (f" ({hint})" if hint else ""))
         paths = sorted(self.entries_dir.glob("*.md")) + sorted(self.entries_dir.glob("*.ipynb"))
         for path in paths:
             if path.suffix == ".md":
@@ -105,7 +116,7 @@ class Checker:
     # -- front matter ---------------------------------------------------------------------------
     def check_front_matter(self, rel: str, meta: dict, line_of, unreadable=frozenset()) -> None:
         """``unreadable``: keys whose value could not be read (already reported at their line)."""
-        for line, message in frontmatter.validate(meta, line_of, unreadable):
+        for line, message in frontmatter.validate(meta, line_of, unreadable, self.categories):
             self.report(rel, line, message)
         wrong = journal_plan.disagreement(meta, self.steps)
         if wrong:

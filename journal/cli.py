@@ -176,17 +176,15 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--slug", help="the URL slug (default: from the title)")
     new.add_argument(
         "--category",
-        default="Foundations",
-        choices=check.CATEGORIES,
         metavar="CATEGORY",
-        help=f"one of: {', '.join(check.CATEGORIES)} (default: Foundations)",
+        help="one of the plan's parts in journal.yml (default: its first part)",
     )
     new.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today, UTC)")
     new.add_argument(
         "--curriculum",
         type=int,
         help="the entry's number in the plan (default: the first unwritten step of the "
-        "category's part in site_hooks/plan.yml; a number from another part is refused)",
+        "category's part in journal.yml's plan; a number from another part is refused)",
     )
     new.add_argument("--tag", action="append", help="a tag (repeat for more)")
     common(new)

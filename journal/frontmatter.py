@@ -14,13 +14,6 @@ from dataclasses import dataclass, field
 
 import yaml
 
-CATEGORIES = (
-    "Foundations",
-    "Neural networks",
-    "Language models",
-    "Generative models",
-    "Production",
-)
 DESCRIPTION_LENGTH = (50, 160)
 REQUIRED = (
     "title",
@@ -104,10 +97,11 @@ def _first_unbuildable(node: yaml.Node) -> yaml.ScalarNode | None:
     return None
 
 
-def validate(meta: dict, line_of, unreadable=frozenset()) -> list[tuple[int, str]]:
+def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> list[tuple[int, str]]:
     """Every way ``meta`` breaks the journal's front-matter schema, as (line, message):
     ``line_of(key)`` gives a key's line (``line_of(None)``: the front matter's), and keys in
-    ``unreadable`` were already reported by ``load``. The one schema ``journal check`` applies
+    ``unreadable`` were already reported by ``load``; ``categories``: the journal's (the plan's
+    parts in journal.yml), None when unknown (then any name passes). The one schema ``journal check`` applies
     to Markdown and notebook entries; ``journal new`` writes front matter that passes it."""
     found: list[tuple[int, str]] = []
 
@@ -134,9 +128,13 @@ def validate(meta: dict, line_of, unreadable=frozenset()) -> list[tuple[int, str
             report(line_of("categories"), "categories: must be a list of one or more")
         else:
             for cat in cats:
-                if cat not in CATEGORIES:
-                    known = ", ".join(CATEGORIES)
-                    report(line_of("categories"), f"unknown category {cat!r} (known: {known})")
+                if categories is not None and cat not in categories:
+                    known = ", ".join(categories)
+                    report(
+                        line_of("categories"),
+                        f"unknown category {cat!r} (known: {known}; the plan's parts in "
+                        "journal.yml)",
+                    )
     if "description" in meta:
         desc = meta["description"]
         low, high = DESCRIPTION_LENGTH

@@ -1,5 +1,5 @@
-"""The journal's plan, `site_hooks/plan.yml`: the one place that says which curriculum step
-belongs to which part. An entry's category must be the part of its `curriculum:` step:
+"""The journal's plan, `plan:` in journal.yml (read and checked by ``identity``): the one place
+that says which curriculum step belongs to which part, and whose parts are the categories. An entry's category must be the part of its `curriculum:` step:
 `journal check` reports an entry that disagrees, the roadmap page refuses to build with one, and
 `journal new` proposes only numbers from the chosen category's part.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from . import identity
 
-PLAN_FILE = Path("site_hooks") / "plan.yml"  # relative to the journal's root
+PLAN_FILE = Path(identity.FILE)  # relative to the journal's root
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,10 @@ class Step:
     part: str
 
 
-def load(path: Path) -> list[dict]:
-    """The plan's parts, in order, each {name, summary, steps: [{n, title}]}."""
-    parts = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["parts"]
-    seen: set[int] = set()
-    for part in parts:
-        for step in part["steps"]:
-            if step["n"] in seen:
-                raise ValueError(f"{path}: step {step['n']} appears twice in the plan")
-            seen.add(step["n"])
-    return parts
+def load(root: Path) -> list[dict]:
+    """The plan's parts of the journal rooted at ``root``, in order, each {name, summary,
+    steps: [{n, title, short}]}; raises JournalError (journal.yml:line) for a bad one."""
+    return identity.load(root).plan
 
 
 def steps(parts: list[dict]) -> dict[int, Step]:
@@ -42,15 +36,15 @@ def steps(parts: list[dict]) -> dict[int, Step]:
 
 def disagreement(meta: dict, by_number: dict[int, Step]) -> str | None:
     """Why an entry's category contradicts the plan, or None if it agrees (or says too little:
-    no category, or a number off the plan)."""
+    no category, a category that is no part, or a number off the plan)."""
     n, cats = meta.get("curriculum"), meta.get("categories")
     if isinstance(n, bool) or not isinstance(n, int) or n not in by_number:
         return None
     if not isinstance(cats, list) or not cats:
         return None
     step = by_number[n]
-    if cats[0] == step.part:
-        return None
+    if cats[0] == step.part or cats[0] not in {s.part for s in by_number.values()}:
+        return None  # agrees, or an unknown category (reported as such)
     return (
         f"category {cats[0]!r} contradicts the plan: curriculum {n} ({step.title}) is in "
         f"{step.part!r} ({PLAN_FILE.as_posix()}); change the category or the number"

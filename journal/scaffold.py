@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
+from . import identity
 from . import plan as journal_plan
-from .check import CATEGORIES, SLUG
+from .check import SLUG
+from .errors import JournalError
 
 MAX_SLUG = 60
 
@@ -75,16 +77,24 @@ def written_numbers(entries_dir: Path) -> set[int]:
     }
 
 
+def journal_identity(root: Path) -> identity.Identity:
+    """The journal's identity (journal.yml), its problems as a ScaffoldError."""
+    try:
+        return identity.load(root)
+    except JournalError as err:
+        raise ScaffoldError(str(err)) from None
+
+
 def next_curriculum(
     entries_dir: Path, category: str | None = None, root: Path | None = None
 ) -> int:
-    """The number to propose: with a plan (site_hooks/plan.yml under ``root``), the first step of
-    ``category``'s part that no entry covers (else its last step); without one, one more than the
-    highest number among the entries (0 if none)."""
+    """The number to propose: with a category, the first step of its part in the plan
+    (journal.yml under ``root``) that no entry covers (else its last step); without one, one
+    more than the highest number among the entries (0 if none)."""
     written = written_numbers(entries_dir)
-    plan_path = (root or entries_dir.parents[1]) / journal_plan.PLAN_FILE
-    if category is not None and plan_path.is_file():
-        return journal_plan.propose(journal_plan.load(plan_path), category, written)
+    if category is not None:
+        parts = journal_identity(root or entries_dir.parents[1]).plan
+        return journal_plan.propose(parts, category, written)
     return max(written, default=-1) + 1
 
 
@@ -92,9 +102,12 @@ def plan(
     root: Path,
     title: str,
     slug: str | None = None,
-    category: str = "Foundations",
+    category: str | None = None,
 ) -> tuple[str, NewEntry]:
-    """Check a new entry's title and options against the journal; its slug and its files."""
+    """Check a new entry's title and options against the journal; its slug and its files
+    (``category``: one of the plan's parts, default its first)."""
+    categories = journal_identity(root).categories
+    category = category or categories[0]
     title = title.strip()
     if not title:
         raise ScaffoldError('the title is empty: journal new "What I learnt this week"')
@@ -115,8 +128,11 @@ def plan(
         raise ScaffoldError(
             f"{module_name(slug)!r} cannot be a Python module name; pass --slug starting with a word"
         )
-    if category not in CATEGORIES:
-        raise ScaffoldError(f"unknown category {category!r}; known: {', '.join(CATEGORIES)}")
+    if category not in categories:
+        raise ScaffoldError(
+            f"unknown category {category!r}; known: {', '.join(categories)} (the plan's parts "
+            "in journal.yml)"
+        )
     entries_dir = root / "posts" / "entries"
     taken = existing_ids(entries_dir) if entries_dir.is_dir() else {}
     if slug in taken:
@@ -250,7 +266,7 @@ def write(
     root: Path,
     title: str,
     slug: str | None = None,
-    category: str = "Foundations",
+    category: str | None = None,
     date: dt.date | None = None,
     curriculum: int | None = None,
     tags: tuple[str, ...] = (),
@@ -258,17 +274,16 @@ def write(
     """Create the entry, its snippet and its test under ``root``; refuse to overwrite anything."""
     root = Path(root)
     slug, files = plan(root, title, slug, category)
+    ident = journal_identity(root)
+    category = category or ident.categories[0]
     entries_dir = root / "posts" / "entries"
     if curriculum is None:
         curriculum = next_curriculum(entries_dir, category, root)
-    plan_path = root / journal_plan.PLAN_FILE
-    if plan_path.is_file():
-        wrong = journal_plan.disagreement(
-            {"curriculum": curriculum, "categories": [category]},
-            journal_plan.steps(journal_plan.load(plan_path)),
-        )
-        if wrong:
-            raise ScaffoldError(f"--curriculum {curriculum} with --category {category!r}: {wrong}")
+    wrong = journal_plan.disagreement(
+        {"curriculum": curriculum, "categories": [category]}, journal_plan.steps(ident.plan)
+    )
+    if wrong:
+        raise ScaffoldError(f"--curriculum {curriculum} with --category {category!r}: {wrong}")
     date = date or dt.datetime.now(dt.UTC).date()
     module = module_name(slug)
     front = front_matter(title.strip(), slug, category, date, curriculum, tags)

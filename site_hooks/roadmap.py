@@ -1,6 +1,6 @@
 """MkDocs hook: the roadmap page, generated from the plan and the entries' front matter.
 
-`site_hooks/plan.yml` lists the curriculum (numbers, titles, parts). Each entry in
+The `plan:` of journal.yml lists the curriculum (numbers, titles, parts). Each entry in
 `posts/entries/` says which step it covers with `curriculum: N` in its front matter. The page
 `posts/roadmap.md` holds a `<!-- journal:roadmap -->` marker; this hook replaces it with one
 table per part: every step, the entries that cover it (linked) and their dates. Nobody edits
@@ -22,7 +22,7 @@ from journal import plan as journal_plan
 log = logging.getLogger("mkdocs.hooks.journal_roadmap")
 
 MARKER = "<!-- journal:roadmap -->"
-PLAN = Path(__file__).with_name("plan.yml")
+ROOT = Path(__file__).resolve().parents[1]  # the journal's root (journal.yml)
 ENTRIES_DIR = "entries/"
 
 
@@ -37,9 +37,9 @@ class Entry:
     categories: tuple[str, ...] = ()
 
 
-def load_plan(path: Path = PLAN) -> list[dict]:
-    """The plan's parts, each {name, summary, steps: [{n, title}]}."""
-    return journal_plan.load(path)
+def load_plan(root: Path = ROOT) -> list[dict]:
+    """The plan's parts, each {name, summary, steps: [{n, title, short}]}."""
+    return journal_plan.load(root)
 
 
 def disagreements(plan: list[dict], entries: list[Entry]) -> list[str]:
@@ -133,7 +133,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     for entry in entries:
         if entry.curriculum is None:
             log.info("roadmap: %s has no `curriculum:` number in its front matter", entry.src_uri)
-    plan = load_plan()
+    plan = load_plan(Path(config.config_file_path).resolve().parent)
     for wrong in disagreements(plan, entries):  # a warning: `mkdocs build --strict` stops
         log.warning("roadmap: %s", wrong)
     page_dir = str(Path(page.file.src_uri).parent).replace(".", "")

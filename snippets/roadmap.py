@@ -1,21 +1,22 @@
 """The journal's plan as a timeline: sixteen entries in five parts, drawn with plain matplotlib.
 
-The plan itself lives in one file, site_hooks/plan.yml, which the roadmap page, `journal check`
-and `journal new` read too; this module only reads it and draws it."""
+The plan itself lives in one file, the `plan:` of journal.yml (the journal's identity), which the
+roadmap page, `journal check` and `journal new` read too; this module only reads it (with plain
+YAML: a snippet never imports the engine) and draws it."""
 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import yaml
 
-PLAN_FILE = Path(__file__).resolve().parents[1] / "site_hooks" / "plan.yml"
+PLAN_FILE = Path(__file__).resolve().parents[1] / "journal.yml"
 
 
 # --8<-- [start:plan]
 def read_plan(path=PLAN_FILE):
     """The parts in order, and every step as (entry number, short title, part)."""
-    parts = yaml.safe_load(path.read_text(encoding="utf-8"))["parts"]
-    plan = [(s["n"], s["short"], p["name"]) for p in parts for s in p["steps"]]
+    parts = yaml.safe_load(path.read_text(encoding="utf-8"))["plan"]
+    plan = [(s["n"], s.get("short", s["title"]), p["name"]) for p in parts for s in p["steps"]]
     return [p["name"] for p in parts], sorted(plan)
 
 

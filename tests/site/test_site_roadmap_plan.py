@@ -25,14 +25,18 @@ def test_every_entry_on_the_roadmap_sits_under_its_own_category(site):
 
 
 def test_the_roadmap_hook_flags_a_page_whose_category_contradicts_the_plan(caplog):
-    page = "---\ntitle: Autograd\ndate: 2026-11-16\ncategories:\n  - {cat}\ncurriculum: 4\n---\n"
-    plan = roadmap.load_plan()
-    good = roadmap.read_entries([("entries/a.md", page.format(cat="Neural networks"))])
-    bad = roadmap.read_entries([("entries/a.md", page.format(cat="Foundations"))])
+    plan = roadmap.load_plan()  # this journal's (journal.yml): its second part's first step
+    step, right, wrong = plan[1]["steps"][0], plan[1]["name"], plan[0]["name"]
+    page = f"---\ntitle: An entry\ndate: 2026-11-16\ncategories:\n  - {{cat}}\ncurriculum: {step['n']}\n---\n"
+    good = roadmap.read_entries([("entries/a.md", page.format(cat=right))])
+    bad = roadmap.read_entries([("entries/a.md", page.format(cat=wrong))])
     assert roadmap.disagreements(plan, good) == []
     [message] = roadmap.disagreements(plan, bad)
-    assert message.startswith("entries/a.md: category 'Foundations' contradicts the plan")
-    assert "curriculum 4 (Autograd from scratch) is in 'Neural networks'" in message
+    assert message.startswith(f"entries/a.md: category {wrong!r} contradicts the plan")
+    assert f"curriculum {step['n']} ({step['title']}) is in {right!r}" in message
+
+    class Config:
+        config_file_path = str(sitebuild.ROOT / "mkdocs.yml")
 
     class Page:
         class file:
@@ -43,11 +47,11 @@ def test_the_roadmap_hook_flags_a_page_whose_category_contradicts_the_plan(caplo
         def documentation_pages():
             class F:
                 src_uri = "entries/a.md"
-                content_string = page.format(cat="Foundations")
+                content_string = page.format(cat=wrong)
 
             return [F]
 
     with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.journal_roadmap"):
-        roadmap.on_page_markdown(roadmap.MARKER, Page, None, Files)
+        roadmap.on_page_markdown(roadmap.MARKER, Page, Config, Files)
     assert any("contradicts the plan" in r.getMessage() for r in caplog.records)
     assert all(r.levelno == logging.WARNING for r in caplog.records)  # --strict stops on it

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from journal import identity
 from journal.check import Checker, Problem, check, find_root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,11 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {rel}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def known(root: Path) -> str:
+    """The categories `journal check` knows: the fixture journal's plan's parts."""
+    return ", ".join(identity.load(root).categories)
 
 
 def lines(root: Path) -> list[str]:
@@ -56,8 +62,8 @@ def test_problems_exit_1_and_print_file_line_message(journal):
     )
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
-        "posts/entries/first.md:5: unknown category 'Cooking' (known: Foundations, "
-        "Neural networks, Language models, Generative models, Production)"
+        f"posts/entries/first.md:5: unknown category 'Cooking' (known: {known(journal)}; "
+        "the plan's parts in journal.yml)"
     ]
     assert "1 problems" in done.stderr
 
@@ -343,8 +349,8 @@ def test_notebook_front_matter_is_checked_at_its_line_in_the_file(journal):
     )
     line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if '"categories:' in s)
     assert lines(journal) == [
-        f"posts/entries/a-notebook.ipynb:{line}: unknown category 'Cooking' (known: Foundations, "
-        "Neural networks, Language models, Generative models, Production)"
+        f"posts/entries/a-notebook.ipynb:{line}: unknown category 'Cooking' "
+        f"(known: {known(journal)}; the plan's parts in journal.yml)"
     ]
 
 

@@ -154,7 +154,7 @@ def test_new_refuses_a_title_whose_slug_is_taken(site):
         (["2027 in review"], "cannot be a Python module name"),
         (["Lambda"], None),  # 'lambda' is a keyword: refused
         (["Fine title", "--slug", "Not_A_Slug"], "cannot make a URL slug"),
-        (["Fine title", "--category", "Cooking"], "invalid choice: 'Cooking'"),
+        (["Fine title", "--category", "Cooking"], "unknown category 'Cooking'; known: "),
         (["Fine title", "--date", "2026-02-30"], "'2026-02-30' is not a date"),
     ],
 )

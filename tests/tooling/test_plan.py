@@ -1,4 +1,4 @@
-"""The plan (site_hooks/plan.yml) is the one source of which step is in which part: `journal
+"""The plan (journal.yml's `plan:`) is the one source of which step is in which part: `journal
 check` reports an entry that disagrees with it, and `journal new` never proposes a number from
 another part than the chosen category's (and refuses one given by hand)."""
 
@@ -12,21 +12,29 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journal import plan
+from journal import identity, plan
 from journal.check import check
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).with_name("fixture_site")
 JOURNAL = Path(sys.executable).with_name("journal")
+PARTS = identity.load(ROOT).plan  # this journal's plan, whatever its parts are called
+WRITTEN = {0, 1}  # the fixture's entries' numbers
 
 
 @pytest.fixture
 def journal(tmp_path) -> Path:
-    """The fixture journal (entries 0 and 1, Foundations) with the real plan."""
+    """The fixture journal (entries 0 and 1, in the first part) with this journal's plan."""
     root = tmp_path / "journal"
     shutil.copytree(FIXTURE, root)
-    (root / "site_hooks").mkdir()
-    shutil.copy(ROOT / plan.PLAN_FILE, root / plan.PLAN_FILE)
+    own = yaml.safe_load((root / identity.FILE).read_text(encoding="utf-8"))
+    own["plan"] = yaml.safe_load((ROOT / identity.FILE).read_text(encoding="utf-8"))["plan"]
+    (root / identity.FILE).write_text(yaml.safe_dump(own, sort_keys=False), encoding="utf-8")
+    first = PARTS[0]["name"]
+    for entry in (root / "posts/entries").glob("*.md"):  # the fixture's entries: the first part
+        text = entry.read_text(encoding="utf-8").replace("  - Foundations", f"  - {first}")
+        entry.write_text(text, encoding="utf-8")
+    assert {s["n"] for s in PARTS[0]["steps"]} >= WRITTEN
     return root
 
 
@@ -43,64 +51,46 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
 
 
-def test_the_real_plan_puts_autograd_and_embeddings_where_their_entries_do():
-    steps = plan.steps(plan.load(ROOT / plan.PLAN_FILE))
-    assert steps[4].part == "Neural networks" and steps[6].part == "Language models"
-    assert sorted(steps) == list(range(16))
-
-
 def test_check_reports_an_entry_whose_category_contradicts_the_plan(journal):
     path = journal / "posts/entries/first.md"
-    text = path.read_text(encoding="utf-8").replace("curriculum: 0", "curriculum: 5")
+    other = PARTS[1]
+    step = other["steps"][-1]
+    text = path.read_text(encoding="utf-8").replace("curriculum: 0", f"curriculum: {step['n']}")
     path.write_text(text, encoding="utf-8")
     found = [str(p) for p in check(journal)]
     assert (
-        "posts/entries/first.md:5: category 'Foundations' contradicts the plan: curriculum 5 "
-        "(Backprop with matrices: an MLP) is in 'Neural networks' (site_hooks/plan.yml); "
+        f"posts/entries/first.md:5: category {PARTS[0]['name']!r} contradicts the plan: "
+        f"curriculum {step['n']} ({step['title']}) is in {other['name']!r} (journal.yml); "
         "change the category or the number"
     ) in found
 
 
-@pytest.mark.parametrize(
-    "category, expected",
-    [
-        ("Foundations", 2),  # 0 and 1 are written: the next Foundations step
-        ("Neural networks", 4),
-        ("Language models", 6),
-        ("Generative models", 11),
-        ("Production", 12),
-    ],
-)
-def test_new_proposes_the_first_unwritten_step_of_the_categorys_part(journal, category, expected):
+@pytest.mark.parametrize("part", PARTS, ids=[p["name"] for p in PARTS])
+def test_new_proposes_the_first_unwritten_step_of_the_categorys_part(journal, part):
+    category = part["name"]
+    expected = next(s["n"] for s in part["steps"] if s["n"] not in WRITTEN)
     done = new(journal, "A new entry", "--category", category)
     assert done.returncode == 0, done.stderr
     meta = front_matter(journal / "posts/entries/a-new-entry.md")
     assert meta["curriculum"] == expected and meta["categories"] == [category]
-    steps = plan.steps(plan.load(journal / plan.PLAN_FILE))
+    steps = plan.steps(plan.load(journal))
     assert steps[meta["curriculum"]].part == category
     assert check(journal) == []  # what it writes agrees with the plan
 
 
 def test_new_proposes_the_parts_last_step_once_every_step_is_written(journal):
-    for title in ["Gradient descent", "More descent"]:
-        assert new(journal, title).returncode == 0
-    meta = front_matter(journal / "posts/entries/more-descent.md")
-    assert meta["curriculum"] == 3  # 2 and 3 taken by now: stay in Foundations, never 4
+    numbers = [s["n"] for s in PARTS[0]["steps"]]
+    unwritten = [n for n in numbers if n not in WRITTEN]
+    for i in range(len(unwritten) + 1):  # one entry per unwritten step, then one more
+        assert new(journal, f"Entry {chr(97 + i)}").returncode == 0
+    got = [front_matter(journal / f"posts/entries/entry-{chr(97 + i)}.md")["curriculum"]
+           for i in range(len(unwritten) + 1)]  # fmt: skip
+    assert got == unwritten + [numbers[-1]]  # stays in the first part, never the next one
 
 
 def test_new_refuses_a_number_from_another_part(journal):
-    done = new(journal, "Tokens", "--category", "Foundations", "--curriculum", "7")
+    step = PARTS[-1]["steps"][0]
+    done = new(journal, "Tokens", "--category", PARTS[0]["name"], "--curriculum", str(step["n"]))
     assert done.returncode == 2
-    assert "contradicts the plan: curriculum 7 (Tokenization: byte-pair encoding)" in done.stderr
+    assert f"contradicts the plan: curriculum {step['n']} ({step['title']})" in done.stderr
     assert not (journal / "posts/entries/tokens.md").exists()  # nothing written
-
-
-def test_a_plan_with_a_step_twice_is_refused(tmp_path):
-    path = tmp_path / "plan.yml"
-    path.write_text(
-        "parts:\n  - {name: A, summary: s, steps: [{n: 0, title: x}]}\n"
-        "  - {name: B, summary: s, steps: [{n: 0, title: y}]}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(ValueError, match="step 0 appears twice"):
-        plan.load(path)
