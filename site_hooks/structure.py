@@ -1,10 +1,13 @@
 """MkDocs hook: the journal's structure around the entries (not the engine).
 
-- every entry gets the default author from posts/.authors.yml when it names none;
+- the blog's default author (id `author`) is the journal's (journal.yml's author: name, about,
+  avatar), unless posts/.authors.yml defines one; every entry that names no author gets it;
 - every entry gets a stable discussion term (front matter `discussion_id`) for giscus and a
   description (front matter, else the excerpt's first sentences);
-- giscus is switched on only when `extra.giscus` is complete; otherwise the build says so once,
-  at INFO level (so `mkdocs build --strict` still passes);
+- giscus is switched on only when `extra.giscus` is complete (the journal plugin sets it from
+  journal.yml's `comments:` when its ids are real); otherwise the build says so once, with the
+  reason, at INFO level (so `mkdocs build --strict` still passes);
+- `<!-- journal:title -->` in a page (the home page's heading) becomes the journal's title;
 - robots.txt pointing at the sitemap is written next to it.
 """
 
@@ -21,8 +24,9 @@ from mkdocs.plugins import event_priority
 log = logging.getLogger("mkdocs.hooks.journal_site")
 
 GISCUS_KEYS = ("repo", "repo_id", "category", "category_id")
-DEFAULT_AUTHOR = "author"  # the id in posts/.authors.yml
+DEFAULT_AUTHOR = "author"  # the id entries fall back to
 EXCERPT_SEPARATOR = "<!-- more -->"
+TITLE_MARKER = "<!-- journal:title -->"  # replaced by the journal's title (journal.yml)
 
 
 def giscus_settings(extra: dict) -> dict | None:
@@ -66,23 +70,53 @@ def plain_excerpt(markdown: str, limit: int = 160) -> str:
 _giscus_reported = False
 
 
+def add_default_author(config) -> None:
+    """Give the blog plugin (its on_config has read posts/.authors.yml, if any) the journal's
+    author as DEFAULT_AUTHOR, from the identity the journal plugin put in extra.journal."""
+    journal = config.extra.get("journal") or {}
+    if not getattr(config, "site_author", None):
+        return
+    from material.plugins.blog.author import Author
+
+    for name, plugin in getattr(config, "plugins", {}).items():
+        authors = getattr(plugin, "authors", None)
+        if name.split("/")[-1].split(" ")[0] != "blog" or authors is None:
+            continue
+        if DEFAULT_AUTHOR not in authors:
+            author = Author()
+            author.load_dict(
+                {
+                    "name": config.site_author,
+                    "description": journal.get("author_about") or "",
+                    "avatar": journal.get("author_avatar") or "assets/avatar.svg",
+                }
+            )
+            author.validate()
+            authors[DEFAULT_AUTHOR] = author
+
+
 def on_config(config, **kwargs):
     global _giscus_reported
+    add_default_author(config)
     giscus = giscus_settings(config.extra)
     config.extra["giscus_enabled"] = giscus is not None
     if giscus is None and not _giscus_reported:
         # INFO, not WARNING: a site without comments is a valid choice and --strict must pass.
-        log.info(
-            "giscus: extra.giscus in mkdocs.yml lacks %s; building without comments",
-            "/".join(GISCUS_KEYS),
+        why = (config.extra.get("journal") or {}).get("no_comments") or (
+            "extra.giscus lacks " + "/".join(GISCUS_KEYS)
         )
+        log.info("giscus: %s; building without comments", why)
         _giscus_reported = True
     return config
 
 
 @event_priority(50)  # before the blog plugin (-50) resolves authors and builds excerpts
 def on_page_markdown(markdown, page, config, files, **kwargs):
+    if TITLE_MARKER in markdown:  # the home page's heading: the journal's title
+        markdown = markdown.replace(TITLE_MARKER, html.escape(config.site_name))
     if not isinstance(page, Post):
+        if page.is_homepage and not page.meta.get("description"):
+            page.meta["description"] = config.site_description
         return markdown
     if hasattr(page, "config") and not page.config.authors:
         page.config.authors = [DEFAULT_AUTHOR]

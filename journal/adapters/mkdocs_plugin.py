@@ -9,6 +9,14 @@ Configuration (``mkdocs.yml``)::
           cache_dir: .cache/journal
           execution_mode: cache      # off | cache | force
 
+The journal's identity comes from ``journal.yml`` (``journal.identity``): on_config fills
+site_name, site_url, site_description, site_author, repo_url, repo_name, the theme's language,
+the blog plugin's categories_allowed (the plan's parts) and extra.giscus (only with real ids), so
+mkdocs.yml carries none of it (a site without journal.yml only gets its entries run). The preview
+watches journal.yml and rebuilds every page when it changes. ``JOURNAL_SITE_URL`` (set by the
+Pages workflow to the address GitHub Pages serves) must agree with journal.yml's site_url, or the
+build stops and says so.
+
 Environment: ``JOURNAL_EXECUTION=off|cache|force`` overrides ``execution_mode`` (off: pages
 without running anything, a plain build for timing; force: every run afresh, the cache neither
 read nor written). The older ``JOURNAL_EXECUTE=off`` (off) and ``JOURNAL_CACHE=off`` (force)
@@ -29,12 +37,12 @@ import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import frontmatter, notebook
+from .. import frontmatter, identity, notebook
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
@@ -94,13 +102,24 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.errors: list[JournalError] = []
         self.notebook_pages: set[str] = set()
         self.dirty = False
+        self.identity: identity.Identity | None = None
+        self.identity_changed = False  # since the preview's previous build: rebuild every page
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
         self.dirty = dirty
 
+    @event_priority(100)  # before the other plugins read the name, language and categories
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
+        previous, self.identity = self.identity, None
+        if (root / identity.FILE).is_file():  # without one, the engine runs entries and no more
+            try:
+                self.identity = identity.load(root)
+            except JournalError as err:
+                raise PluginError(f"journal: {err}") from None
+            apply_identity(config, self.identity, serving=self.serving)
+        self.identity_changed = previous is not None and previous != self.identity
         try:
             execution = execution_from_environment(self.config.execution_mode)
         except JournalError as err:
@@ -191,7 +210,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         return files
 
     def on_nav(self, nav, *, config, files):
-        if self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
+        if self.dirty and self.identity_changed:  # every page shows the title, the author...
+            for file in files.documentation_pages():
+                file.is_modified = lambda: True
+        elif self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
             self._mark_changed(files)
             reread.keep_listings(files)
         return nav
@@ -323,7 +345,43 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_serve(self, server, *, config, builder):
         _poll_every(server, PREVIEW_POLL_SECONDS)
         server.watch(str(self.journal.snippets_dir))
+        # every rebuild reloads the configuration, so on_config reads the saved identity
+        server.watch(str(self.journal.root / identity.FILE), recursive=False)
         return server
+
+
+def apply_identity(config, ident: identity.Identity, serving: bool = False) -> None:
+    """Fill MkDocs' configuration from the journal's identity (see the module's docstring)."""
+    config.site_name = ident.title
+    config.site_description = ident.description
+    config.site_author = ident.author_name
+    config.repo_url = ident.repo_url + "/"
+    config.repo_name = ident.repository
+    config.theme["language"] = ident.language
+    pages = os.environ.get("JOURNAL_SITE_URL", "").strip()
+    if pages and pages.rstrip("/") + "/" != ident.site_url and not serving:
+        raise PluginError(
+            f"journal: GitHub Pages serves this site at {pages} (JOURNAL_SITE_URL) but "
+            f"{identity.FILE} says site_url {ident.site_url}; set `site_url: "
+            f"{pages.rstrip('/')}/` in {identity.FILE} (a custom domain, say), or fix the Pages "
+            "settings"
+        )
+    if not serving or not config.site_url:  # `mkdocs serve` has set its own address
+        config.site_url = ident.site_url
+    for name, plugin in config.plugins.items():
+        if name.split("/")[-1].split(" ")[0] == "blog" and "categories_allowed" in plugin.config:
+            plugin.config["categories_allowed"] = list(ident.categories)
+    config.extra.pop("giscus", None)
+    if ident.comments is not None:
+        config.extra["giscus"] = dict(ident.comments)
+    config.extra["journal"] = {
+        "title": ident.title,
+        "author_about": ident.author_about,
+        "author_avatar": ident.author_avatar,
+        "repository": ident.repository,
+        "discussions_url": ident.discussions_url,
+        "no_comments": ident.no_comments,
+    }
 
 
 def front_matter_error(text: str, rel: str) -> JournalError | None:

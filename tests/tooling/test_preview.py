@@ -229,3 +229,18 @@ def test_listing_pages_keep_every_entry_after_a_save(preview):
         status, page = preview.get(path)
         assert status == 200, path
         assert page.count("md-post--excerpt") == 2, path
+
+
+def test_a_saved_journal_yml_changes_every_page(preview):
+    """The identity is read at every rebuild: a new title shows on the pages (all of them, even
+    in the mode that rebuilds only changed pages)."""
+    path = "journal.yml"
+    text = (preview.root / path).read_text(encoding="utf-8")
+    title = f"Renamed journal {next(_values)}"
+    preview.save(path, text.replace("title: Fixture journal", f"title: {title}"))
+    try:
+        preview.wait_for("/first/", f"<title>First entry - {title}</title>")
+        preview.wait_for("/", f"<title>{title}</title>")
+    finally:
+        preview.save(path, text)
+    preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
