@@ -84,3 +84,17 @@ def served(site):
     server = _sitebuild().serve(site)
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def renamed_site():
+    """This journal built under another identity (tests/site/sitebuild.py's RENAMED): another
+    title, author, repository, address and category, and comments switched on."""
+    return _sitebuild().renamed_site()
+
+
+@pytest.fixture(scope="session")
+def renamed_served(renamed_site):
+    server = _sitebuild().serve(renamed_site)
+    yield server
+    server.close()

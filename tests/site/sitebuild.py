@@ -45,9 +45,14 @@ class BuiltSite:
 
     root: Path  # the built files
     config_file: Path
-    site_url: str  # from mkdocs.yml, with a trailing slash
+    site_url: str  # from the journal's identity (journal.yml), with a trailing slash
     log: str
     snapshot: dict | None = None  # entries' front matter read just before the build
+
+    @property
+    def identity(self):
+        """The journal's identity (journal.yml beside the config) the site was built from."""
+        return read_identity(self.config_file)
 
     @property
     def docs_dir(self) -> Path:
@@ -101,9 +106,16 @@ def read_config(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), _Loader)  # noqa: S506 - a SafeLoader
 
 
+def read_identity(path: Path):
+    """The identity (journal.yml) of the journal whose mkdocs.yml is ``path``."""
+    from journal import identity
+
+    return identity.load(Path(path).parent)
+
+
 def read_site_url(path: Path) -> str:
-    """site_url from an mkdocs.yml, with a trailing slash."""
-    return (read_config(path).get("site_url") or "http://localhost/").rstrip("/") + "/"
+    """The site's URL, with a trailing slash: journal.yml's (mkdocs.yml carries none)."""
+    return read_identity(path).site_url
 
 
 def build(dest: Path, config: Path | None = None, env: dict | None = None) -> str:
@@ -272,3 +284,68 @@ def local_path(site: BuiltSite, url_path: str) -> Path | None:
     if rel == "" or rel.endswith("/") or target.is_dir():
         target = target / "index.html"
     return target
+
+
+# Another identity for this journal (tests/site/test_site_identity.py): every value journal.yml
+# holds is changed, a category (a part of the plan) is renamed and the entries follow it, and
+# the comments get real-looking giscus ids so that the comments can be tested on this build.
+RENAMED = {
+    "title": "Notes from the test bench",
+    "description": "Someone else learns the same things, under another name and address.",
+    "author": {"name": "A. N. Other", "about": "Keeps notes from the test bench"},
+    "repository": "someone-else/bench-notes",
+    "site_url": "https://notes.example.org/bench/",
+    "comments": {
+        "repo_id": "R_kgDOKq3Zwg",
+        "category": "Comments",
+        "category_id": "DIC_kwDOKq3Zws4CbT7m",
+    },
+}
+RENAMED_PART = ("Generative models", "Generative modelling")  # (old, new)
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", ".cache", "site", "__pycache__")
+
+
+def rename_copy(dest: Path) -> Path:
+    """A copy of this journal at ``dest`` with the identity RENAMED and the part RENAMED_PART
+    renamed, in journal.yml and in the entries' front matter; returns its mkdocs.yml."""
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE, symlinks=True)
+    path = dest / "journal.yml"
+    ident = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ident.update(RENAMED)
+    old, new = RENAMED_PART
+    names = [part["name"] for part in ident["plan"]]
+    assert old in names, f"journal.yml's plan has no part {old!r}: update RENAMED_PART"
+    ident["plan"][names.index(old)]["name"] = new
+    path.write_text(yaml.safe_dump(ident, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    for entry in sorted((dest / "posts" / "entries").glob("*.*")):
+        text = entry.read_text(encoding="utf-8")
+        moved = text.replace(f"  - {old}\n", f"  - {new}\n").replace(
+            f'"  - {old}\\n"', f'"  - {new}\\n"'  # a notebook's first cell, as JSON
+        )
+        if moved != text:
+            entry.write_text(moved, encoding="utf-8")
+    return dest / "mkdocs.yml"
+
+
+@functools.cache
+def renamed_site() -> BuiltSite:
+    """This journal built under RENAMED's identity, once per session (after the journal's own
+    build, whose cache it reuses: only runs that read journal.yml execute again)."""
+    built_site()
+    if SHARED is None:
+        tmp = Path(tempfile.mkdtemp(prefix="journal-renamed-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    else:
+        tmp = SHARED / "journal-renamed"
+    cfg = tmp / "src" / "mkdocs.yml"
+    record = tmp / "built.pickle"
+    env = {"JOURNAL_CACHE_DIR": os.environ.get("JOURNAL_CACHE_DIR") or str(ROOT / ".cache/journal")}
+    with runs_lock():
+        if not record.is_file():
+            shutil.rmtree(tmp / "src", ignore_errors=True)
+            rename_copy(tmp / "src")
+            snapshot = BuiltSite(tmp / "site", cfg, read_site_url(cfg), "").entries()
+            log = _build(tmp / "site", cfg, env)
+            record.write_bytes(pickle.dumps({"log": log, "snapshot": snapshot}))
+    done = pickle.loads(record.read_bytes())  # noqa: S301 - written just above, by this session
+    return BuiltSite(tmp / "site", cfg, read_site_url(cfg), done["log"], done["snapshot"])

@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from journal import identity
+
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
+COMMENTS = "Comments"  # the discussion category giscus files comments into, by default
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.y*ml"))
 ZIZMOR = ROOT / ".venv" / "bin" / "zizmor"
 LINT_ACTIONS = ROOT / "tools" / "lint_actions.mjs"
@@ -402,28 +405,18 @@ def test_errata_issue_form():
         assert required(fields[field_id]), field_id
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """A safe loader that reads mkdocs.yml's Python tags (`!!python/name:...`) as None."""
-
-
-_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def mkdocs_config() -> dict:
-    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-
-
 def test_issue_chooser_config_points_at_this_repository():
+    """GitHub reads .github/ISSUE_TEMPLATE/config.yml from the repository, so it cannot read
+    journal.yml: its links must name journal.yml's repository (and its comments category)."""
     cfg = load_yaml(GITHUB / "ISSUE_TEMPLATE" / "config.yml")
     assert isinstance(cfg["blank_issues_enabled"], bool)
-    site = mkdocs_config()
-    repo_url = site["repo_url"].rstrip("/")
-    discussions = site.get("extra", {}).get("giscus", {}).get("discussions_url")
+    ident = identity.load(ROOT)
+    discussions = f"{ident.repo_url}/discussions/categories/{identity.category_slug(COMMENTS)}"
     assert cfg["contact_links"]
     for link in cfg["contact_links"]:
         assert {"name", "url", "about"} <= set(link)
-        assert link["url"].startswith(repo_url + "/"), link["url"]
-        if "/discussions" in link["url"] and discussions:
+        assert link["url"].startswith(ident.repo_url + "/"), link["url"]
+        if "/discussions" in link["url"]:
             assert link["url"] == discussions
 
 
@@ -437,11 +430,9 @@ def test_comments_discussion_form():
 
 
 def test_giscus_category_matches_the_discussion_form():
-    """The comments category that giscus files into has this form: its file name is the slug."""
-    giscus = mkdocs_config().get("extra", {}).get("giscus")
-    if not giscus:
-        pytest.skip("mkdocs.yml has no extra.giscus")
-    slug = re.sub(r"[^a-z0-9]+", "-", giscus["category"].strip().lower()).strip("-")
+    """The comments category that giscus files into has this form: its file name is the slug
+    (journal.yml's comments.category, "Comments" while the ids are not filled in)."""
+    text = (ROOT / identity.FILE).read_text(encoding="utf-8")
+    category = (yaml.safe_load(text).get("comments") or {}).get("category") or COMMENTS
+    slug = identity.category_slug(category)
     assert (GITHUB / "DISCUSSION_TEMPLATE" / f"{slug}.yml").exists(), slug
-    if giscus.get("discussions_url"):
-        assert giscus["discussions_url"].rstrip("/").endswith(f"/discussions/categories/{slug}")
