@@ -211,8 +211,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_nav(self, nav, *, config, files):
         if self.dirty and self.identity_changed:  # every page shows the title, the author...
-            for file in files.documentation_pages():
-                file.is_modified = lambda: True
+            for file in files:  # all of them: the blog keeps its posts out of the nav till now
+                if file.is_documentation_page():
+                    file.is_modified = lambda: True
         elif self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
             self._mark_changed(files)
             reread.keep_listings(files)
