@@ -103,12 +103,16 @@ bench: $(BENCH_STAMP)
 
 # Re-resolve every lock from pyproject.toml (pins move only for packages whose bounds demand it;
 # add --upgrade to the first command to move them all). Needs the network.
+# A journal made by `journal init` gets requirements.lock and requirements-uv.lock as they are (the
+# template links to them) and a test lock of the same pins plus its own test tools (pytest, ruff).
+NEW_JOURNAL := journal/templates/journal
 COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes
 lock: | $(UV)
 	$(COMPILE) pyproject.toml --group build -o requirements.lock
 	$(COMPILE) pyproject.toml --group build --group test -c requirements.lock -o requirements-test.lock
 	$(COMPILE) pyproject.toml --group build --group bench -c requirements.lock -o requirements-bench.lock
 	$(COMPILE) --no-deps -c requirements.lock - -o requirements-uv.lock <<< uv
+	$(COMPILE) pyproject.toml --group build -c requirements-test.lock - -o $(NEW_JOURNAL)/requirements-test.lock <<< $$'pytest\nruff'
 
 clean:
 	rm -rf site .cache

@@ -1,5 +1,6 @@
-"""The ``journal`` command: start an entry, lint the journal, preview it live, build it.
+"""The ``journal`` command: start a journal or an entry, lint the journal, preview it, build it.
 
+journal init my-journal                # a new journal: asks for its title, author, repository...
 journal new "Attention from scratch"   # a draft entry, its snippet and its test
 journal check                          # every problem as file:line: message
 journal preview                        # http://127.0.0.1:8000, re-runs what you change
@@ -58,6 +59,29 @@ def cmd_new(args) -> int:
     print("    .venv/bin/journal preview     (or: make preview, which rebuilds every page)")
     print("When it is ready: set draft: false, then")
     print(f"    journal check && .venv/bin/pytest {files.test}")
+    return 0
+
+
+def cmd_init(args) -> int:
+    from . import init
+
+    given = {
+        "title": args.title,
+        "author": args.author,
+        "about": args.about,
+        "description": args.description,
+        "repository": args.repository,
+        "plan": args.plan,
+        "comments": None if args.comments is None else ("yes" if args.comments else "no"),
+    }
+    try:
+        init.run(args.dir, given, yes=args.yes, engine=args.engine)
+    except (init.InitError, JournalError) as exc:
+        print(f"journal init: {exc}", file=sys.stderr)
+        return 2
+    except (EOFError, KeyboardInterrupt):
+        print("\njournal init: stopped; nothing was written", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -164,6 +188,43 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--root", type=Path, help="the journal's folder (default: the one holding mkdocs.yml)"
         )
+
+    ini = sub.add_parser(
+        "init",
+        help="start a new journal in a new folder",
+        description="Write a complete new journal into DIR (which must not exist, or be empty): "
+        "journal.yml (its identity), mkdocs.yml, README.md, posts/ with an opening entry, "
+        "snippets/, tests/, .github/, the locks, Makefile. Asks for each answer not given as a "
+        "flag; without a terminal, a missing answer is an error (--yes takes the defaults).",
+    )
+    ini.add_argument("dir", type=Path, help="the new journal's folder")
+    ini.add_argument("--title", help='the journal\'s title, e.g. "Learning Rust in public"')
+    ini.add_argument("--author", help="your name, as the entries' author")
+    ini.add_argument("--about", help="one line about you (home page, author card, feeds)")
+    ini.add_argument(
+        "--description", help="one sentence about the journal (default: from --author)"
+    )
+    ini.add_argument("--repository", help="the GitHub repository it will live in, as owner/name")
+    ini.add_argument(
+        "--plan",
+        help="'default' (two parts of two steps, to rename) or a YAML file: a list of parts, "
+        "each {name, summary, steps: [{n, title, short}]}; the parts are the categories",
+    )
+    ini.add_argument(
+        "--comments",
+        action=argparse.BooleanOptionalAction,
+        help="comments through GitHub Discussions and giscus (default: on, inactive until "
+        "journal.yml has the ids README.md explains how to get)",
+    )
+    ini.add_argument(
+        "-y", "--yes", action="store_true", help="take the default of every answer not given"
+    )
+    ini.add_argument(
+        "--engine",
+        help="the engine's requirement written into pyproject.toml (default: "
+        "learning-journal @ git+SOURCE@vVERSION, this engine's version)",
+    )
+    ini.set_defaults(func=cmd_init)
 
     new = sub.add_parser(
         "new",
