@@ -1,7 +1,7 @@
 """How long the live preview takes from saving a snippet to the reloaded page, minus the time the
 snippet's own runs take (the part the journal's tooling adds; the issue's target is under 1 s).
 
-It copies the journal (entries, snippets, hooks, theme overrides, mkdocs.yml) and a copy of its
+It copies the journal (entries, snippets, mkdocs.yml, journal.yml) and a copy of its
 run cache into a temporary folder, starts ``journal preview`` there on a free port, and then, a
 few times: adds a comment inside a section of a snippet that an entry shows and runs (a new
 hash, so its runs execute again, and a change the page must show), waits as the browser does (the page's livereload long-poll returns when the rebuild is visible), fetches the
@@ -33,16 +33,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "tooling" / "fixture_site"
-COPY = [
-    "mkdocs.yml",
-    "journal.yml",
-    "posts",
-    "snippets",
-    "frozen",
-    "site_hooks",
-    "overrides",
-    "requirements.lock",
-]
+COPY = ["mkdocs.yml", "journal.yml", "posts", "snippets", "frozen", "requirements.lock"]
 SUMMARY = re.compile(
     r"journal: (\d+) runs: (\d+) executed, (\d+) cached, (\d+) failed in ([\d.]+) s"
 )

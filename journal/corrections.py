@@ -8,7 +8,7 @@ An entry that was corrected carries, in its front matter,
 
 Each item is a date (YYYY-MM-DD, not before the entry's own date) and a one-paragraph note in
 Markdown saying what changed. `journal check` reports a malformed item at its line;
-`site_hooks/corrections.py` shows the notes at the top of the entry and dates the entry's
+`journal/adapters/hooks/corrections.py` shows the notes at the top of the entry and dates the entry's
 "updated" (page, Atom and JSON Feed) from the newest one. Dates come only from here, never the clock.
 """
 

@@ -49,7 +49,7 @@ from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
-from . import excerpt_once, highlight_cache, material_cache, reread, site_cache
+from . import excerpt_once, highlight_cache, material_cache, reread, site, site_cache
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -157,6 +157,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             site_cache.store("readtime", folder) if on else None,
             site_cache.store("search", folder) if on else None,
         )
+        site.register(config)  # the hooks, theme overrides and assets every journal gets
         return config
 
     def on_post_build(self, *, config):
@@ -170,6 +171,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.errors.append(err)
 
     def on_files(self, files: Files, *, config):
+        site.add_assets(files, config)
         self.entries, self.errors = {}, []
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
         # A notebook executes in a kernel beside the runs, not before them: on a cold build the

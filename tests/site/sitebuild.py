@@ -143,11 +143,11 @@ def _build(dest: Path, config: Path | None = None, env: dict | None = None) -> s
 
 
 def load_hook(name: str):
-    """A module of site_hooks/ by file name, imported under a private name (site_hooks/ is
-    never put on sys.path, so a hook can never shadow a library module)."""
+    """A hook of journal/adapters/hooks/ by file name, imported afresh under a private name (so a
+    test starts from the module's initial state)."""
     import importlib.util
 
-    path = ROOT / "site_hooks" / f"{name}.py"
+    path = ROOT / "journal" / "adapters" / "hooks" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"journal_site_hooks_{name}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here

@@ -148,7 +148,7 @@ def test_the_import_scan_sees_the_project():
     found = third_party()
     assert "tests/site/sitechecks.py" in found["bs4"]
     assert "journal/notebook.py" in found["nbformat"]
-    assert "site_hooks/structure.py" in found["material"]
+    assert "journal/adapters/hooks/structure.py" in found["material"]
     assert any(f.endswith(".ipynb") for f in found["numpy"])
     assert "sitebuild" not in found and "os" not in found
 

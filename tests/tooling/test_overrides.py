@@ -1,4 +1,4 @@
-"""The theme overrides follow the pinned Material. A template in overrides/ that replaces one of
+"""The theme overrides follow the pinned Material. A template in journal/adapters/theme/ that replaces one of
 Material's (a partial, or blog-post.html: both have no blocks to override one by one) records the
 sha256 of the original it was made from in its first line. When an upgrade of mkdocs-material
 changes that original, this test names the file: compare the two, carry Material's change over,
@@ -16,7 +16,7 @@ from pathlib import Path
 import material
 
 ROOT = Path(__file__).resolve().parents[2]
-OVERRIDES = ROOT / "overrides"
+OVERRIDES = ROOT / "journal" / "adapters" / "theme"
 MATERIAL = Path(material.__file__).parent / "templates"
 RECORD = re.compile(
     r"^\{#- Replaces Material (?P<version>\S+)'s (?P<path>\S+), sha256:(?P<sha>[0-9a-f]{64}) "
@@ -52,7 +52,7 @@ def test_the_originals_are_unchanged_in_the_pinned_material():
             continue
         recorded += 1
         rel = path.relative_to(OVERRIDES).as_posix()
-        assert match["path"] == rel, f"overrides/{rel} records the original of {match['path']}"
+        assert match["path"] == rel, f"{rel} records the original of {match['path']}"
         original = MATERIAL / rel
         assert original.is_file(), f"Material {installed} has no {rel} any more"
         sha = hashlib.sha256(original.read_bytes()).hexdigest()

@@ -79,7 +79,7 @@ def built(tmp_path_factory) -> Path:
     root = base / "journal"
     shutil.copytree(FIXTURE, root)
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    hook = ROOT / "site_hooks" / "feeds.py"
+    hook = ROOT / "journal" / "adapters" / "hooks" / "feeds.py"
     config = config.replace(
         "site_name: Fixture journal",
         f"site_name: Fixture journal\nsite_url: https://example.org/fixture/\nhooks:\n  - {hook}",
@@ -147,10 +147,9 @@ def test_every_page_validates_with_the_nu_html_checker(built):
 
 def test_the_feed_hook_never_writes_what_xml_cannot_carry():
     """Defence in depth: a title with a control character still gives a feed a parser reads."""
-    sys.path.insert(0, str(ROOT / "site_hooks"))
     import datetime as dt
 
-    import feeds
+    from journal.adapters.hooks import feeds
 
     when = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
     entry = feeds.FeedEntry(

@@ -110,7 +110,7 @@ def atom(site: dict, entries: list[FeedEntry]) -> bytes:
     sub(feed, "link", rel="self", type="application/atom+xml", href=site["url"] + "feed.xml")
     author = sub(feed, "author")
     sub(author, "name", site["author"])
-    sub(feed, "generator", "site_hooks/feeds.py")
+    sub(feed, "generator", "learning-journal")
     for e in entries:
         item = sub(feed, "entry")
         sub(item, "id", e.id)
@@ -144,7 +144,7 @@ def rss(site: dict, entries: list[FeedEntry]) -> bytes:
     sub(channel, "description", site["description"])
     sub(channel, "language", "en")
     sub(channel, "lastBuildDate", format_datetime(site["updated"]))
-    sub(channel, "generator", "site_hooks/feeds.py")
+    sub(channel, "generator", "learning-journal")
     sub(
         channel,
         f"{{{ATOM_NS}}}link",
