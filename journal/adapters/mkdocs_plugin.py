@@ -157,7 +157,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             site_cache.store("readtime", folder) if on else None,
             site_cache.store("search", folder) if on else None,
         )
-        site.register(config)  # the hooks, theme overrides and assets every journal gets
+        if self.identity is not None:  # a whole journal: the site's hooks, theme and assets too
+            site.register(config)
         return config
 
     def on_post_build(self, *, config):
@@ -171,7 +172,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.errors.append(err)
 
     def on_files(self, files: Files, *, config):
-        site.add_assets(files, config)
+        if self.identity is not None:
+            site.add_assets(files, config)
         self.entries, self.errors = {}, []
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
         # A notebook executes in a kernel beside the runs, not before them: on a cold build the
