@@ -381,7 +381,8 @@ def summary(target: Path, written: list[str], engine: str, answers: dict) -> str
     site = identity.default_site_url(owner, name)
     lines += [
         "",
-        f"The opening entry, {entry}, runs snippets/ and quotes what it computed.",
+        f"The opening entry, {entry}, runs snippets/dice.py and quotes what it computed.",
+        "",
         "Next:",
         f"  cd {target}",
         "  make test      # installs .venv from the locks, then lint, the tests and a strict build",
@@ -433,6 +434,8 @@ def run(
     files = render(answers, engine)
     check_target(target)  # again: the questions took time
     written = write(target, files)
+    if interactive:
+        say("")
     say(summary(target, written, engine, answers))
     if interactive and any(given.get(q.key) is None for q in QUESTIONS):
         say(f"\nThe same without questions:\n  {command_line(target, answers)}")

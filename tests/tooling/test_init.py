@@ -313,3 +313,31 @@ def test_template_test_lock_is_the_engine_pins_plus_its_test_tools():
     assert all(new_test[name] == engine_test[name] for name in extra)
     for name in ("requirements.lock", "requirements-uv.lock"):
         assert (pins / name).resolve() == (ROOT / name).resolve()
+
+
+def test_new_journal_workflows_pass_both_linters_and_pin_what_ours_pin(tmp_path):
+    """actionlint and zizmor (pedantic) find nothing in the new journal's .github, and each
+    action is pinned to the commit this repository's own workflows use (Dependabot updates
+    those; this keeps the template from falling behind them)."""
+    import test_github
+
+    target = tmp_path / "j"
+    assert journal_cmd("init", target, *ANSWERS, "--yes").returncode == 0
+    workflows = sorted((target / ".github" / "workflows").glob("*.yml"))
+    assert [p.name for p in workflows] == ["pages.yml", "tests.yml"]
+    lint = test_github.run_actionlint(*workflows)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    proc, findings = test_github.run_zizmor(target / ".github")
+    assert findings == [], findings
+    ours = {
+        m["action"]: (m["sha"], m["version"])
+        for path in test_github.WORKFLOWS
+        for m in map(test_github.PINNED_USES.match, path.read_text().splitlines())
+        if m
+    }
+    for path in workflows:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if test_github.ANY_USES.match(line):
+                m = test_github.PINNED_USES.match(line)
+                assert m, f"{path.name}: not pinned as `@<sha> # vX.Y.Z`: {line}"
+                assert ours[m["action"]] == (m["sha"], m["version"]), line
