@@ -358,7 +358,7 @@ SUMMARY = (
     ("journal.yml", "the identity: title, author, repository, site URL, plan, comments"),
     ("mkdocs.yml", "the site: theme, blog, the journal plugin (no identity in it)"),
     ("README.md", "how to preview, test and publish; where the comments' ids go"),
-    ("posts/", "home page, roadmap, tags, authors and the opening entry"),
+    ("posts/", "home page, roadmap, tags and the opening entry"),
     ("snippets/", "the opening entry's code"),
     ("tests/", "the entry's claim; the site builds strictly and `journal check` passes"),
     (".github/", "tests and Pages workflows, Dependabot, the discussion and errata forms"),

@@ -78,13 +78,7 @@ def built(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("published")
     root = base / "journal"
     shutil.copytree(FIXTURE, root)
-    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    hook = ROOT / "journal" / "adapters" / "hooks" / "feeds.py"
-    config = config.replace(
-        "site_name: Fixture journal",
-        f"site_name: Fixture journal\nsite_url: https://example.org/fixture/\nhooks:\n  - {hook}",
-    )
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    # the feeds come with the journal plugin (journal/adapters/hooks/feeds.py), as in any journal
     (root / "snippets" / "noisy.py").write_text(NOISY, encoding="utf-8")
     (root / "posts" / "entries" / "noisy.md").write_text(ENTRY, encoding="utf-8")
     out = base / "site"
