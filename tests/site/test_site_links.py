@@ -68,7 +68,7 @@ CDNS = (
 def test_no_google_fonts_cdn_or_github_api_anywhere(site):
     """No page, style sheet or script of ours names a font host or CDN (Material's bundle is
     checked too: it calls api.github.com only for a data-md-component="source" element, which
-    overrides/partials/source.html leaves out)."""
+    journal/adapters/theme/partials/source.html leaves out)."""
     for path in [
         *site.root.rglob("*.html"),
         *site.root.rglob("*.css"),
