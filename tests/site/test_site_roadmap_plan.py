@@ -25,7 +25,7 @@ def test_every_entry_on_the_roadmap_sits_under_its_own_category(site):
 
 
 def test_the_roadmap_hook_flags_a_page_whose_category_contradicts_the_plan(caplog):
-    plan = roadmap.load_plan()  # this journal's (journal.yml): its second part's first step
+    plan = roadmap.load_plan(sitebuild.ROOT)  # this journal's (journal.yml): its second part's first step
     step, right, wrong = plan[1]["steps"][0], plan[1]["name"], plan[0]["name"]
     page = f"---\ntitle: An entry\ndate: 2026-11-16\ncategories:\n  - {{cat}}\ncurriculum: {step['n']}\n---\n"
     good = roadmap.read_entries([("entries/a.md", page.format(cat=right))])

@@ -22,7 +22,6 @@ from journal import plan as journal_plan
 log = logging.getLogger("mkdocs.hooks.journal_roadmap")
 
 MARKER = "<!-- journal:roadmap -->"
-ROOT = Path(__file__).resolve().parents[1]  # the journal's root (journal.yml)
 ENTRIES_DIR = "entries/"
 
 
@@ -37,8 +36,9 @@ class Entry:
     categories: tuple[str, ...] = ()
 
 
-def load_plan(root: Path = ROOT) -> list[dict]:
-    """The plan's parts, each {name, summary, steps: [{n, title, short}]}."""
+def load_plan(root: Path) -> list[dict]:
+    """The plan's parts in ``root``'s journal.yml, each {name, summary, steps: [{n, title, short}]}
+    (no default: the hook lives in the engine's package, not in a journal)."""
     return journal_plan.load(root)
 
 
