@@ -24,6 +24,7 @@ from train_gpt import windows
 ALPHA = 8  # alpha in the scale alpha / r (fine-tuning uses r = 4)
 D_LARGE = 12288  # GPT-3 175B's width (Brown et al., 2020), for the fraction at scale
 TARGETS = ("attn.W_qkv", "attn.W_o", "mlp.W_fc", "mlp.W_proj")  # the block's four weight matrices
+GRAD_ENTRIES = 6  # entries of each adapter matrix checked against centred differences
 
 
 # --8<-- [start:adapters]
@@ -192,7 +193,7 @@ def checks(seed=0, n_windows=16):
     p64 = {k: v.astype(np.float64) for k, v in base.items()}
     ad64 = {k: (A.astype(np.float64), B.astype(np.float64)) for k, (A, B) in trained.items()}
     errors = check_adapter_grads(
-        p64, ad64, s, x[:2], y[:2], config, np.random.default_rng(seed), n=6
+        p64, ad64, s, x[:2], y[:2], config, np.random.default_rng(seed), n=GRAD_ENTRIES
     )
     worst = max(errors, key=errors.get)
 
@@ -221,6 +222,7 @@ def checks(seed=0, n_windows=16):
         "grad_worst": errors[worst],
         "grad_worst_name": worst,
         "n_grad_matrices": len(errors),
+        "n_grad_entries": GRAD_ENTRIES,
         "d_large": D_LARGE,
         "fraction_large": 2 * r / D_LARGE,  # r (d + d) / d^2 for one d x d matrix
         "adapter_kib": n_lora * 4 / 1024,

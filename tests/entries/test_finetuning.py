@@ -187,6 +187,7 @@ def test_entry_merge_identity(runs, base):
 def test_entry_gradient_check(runs):
     v = runs["checks"].values
     assert v["n_grad_matrices"] == 16  # A and B of 8 adapted matrices
+    assert v["n_grad_entries"] == 6  # the entries of each checked, as the prose says
     assert 0 < v["grad_worst"] < 1e-7
     assert re.fullmatch(r"h[01]\.(attn|mlp)\.W_\w+\.[AB]", v["grad_worst_name"])
 

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import functools
 import gzip
+import hashlib
 import http.server
 import json
 import os
@@ -140,6 +141,16 @@ def _build(dest: Path, config: Path | None = None, env: dict | None = None) -> s
     if proc.returncode != 0:
         raise RuntimeError(f"mkdocs build --strict failed ({proc.returncode}):\n{proc.stderr}")
     return proc.stderr
+
+
+def digests(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (a built site) by its path, as its SHA-256: two sites are
+    byte-identical when these are equal."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def load_hook(name: str):

@@ -8,19 +8,10 @@ sitemap (and its .gz), search index, figures, assets."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 import sitebuild
-
-
-def digests(root):
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.mark.slow
@@ -37,11 +28,11 @@ def test_the_site_caches_change_no_byte_of_the_site(tmp_path):
     # the warm build found everything: it added nothing, so it rewrote no store
     assert {p.name: p.stat().st_mtime_ns for p in caches.glob("*.json")} == stored
 
-    off = digests(tmp_path / "off")
+    off = sitebuild.digests(tmp_path / "off")
     assert {"index.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"} <= set(off)
     assert {"feed.xml", "rss.xml", "feed.json", "archive/2026/11/index.html"} <= set(off)
     for name in ("cold", "warm"):
-        other = digests(tmp_path / name)
+        other = sitebuild.digests(tmp_path / name)
         assert other.keys() == off.keys(), f"{name}: files differ from the uncached build"
         differ = sorted(k for k in off if off[k] != other[k])
         assert not differ, f"{name}: files that differ from the uncached build: {differ}"

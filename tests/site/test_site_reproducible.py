@@ -9,19 +9,10 @@ independent cold executions while the suite pays for only one more."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 
 import pytest
 import sitebuild
-
-
-def digests(root):
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.mark.slow
@@ -44,7 +35,7 @@ def test_a_cold_build_and_the_sessions_results_give_byte_identical_sites(tmp_pat
             assert " 0 executed" not in log
             assert any(cache.rglob("meta.json"))
         sites.append(tmp_path / name)
-    one, two = digests(sites[0]), digests(sites[1])
+    one, two = sitebuild.digests(sites[0]), sitebuild.digests(sites[1])
     assert one.keys() == two.keys()
     differ = sorted(k for k in one if one[k] != two[k])
     assert not differ, f"files that differ between two builds: {differ}"
