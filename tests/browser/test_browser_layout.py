@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from test_browser_reading import entries_with, entry_url
+import pytest
+from test_browser_reading import entries_by_slug, entries_with, entry_url
 
 
 def test_the_copy_button_of_run_output_sits_in_the_label_row_not_on_the_text(page, served, site):
@@ -134,3 +135,39 @@ def test_figures_fit_a_phone_in_both_palettes_undistorted(browser, served, site)
         finally:
             ctx.close()
     assert checked >= 2 * len(entries)
+
+
+def phone(browser, scheme: str):
+    """A context the size of a 390 x 844 phone with a touch screen, in the given palette."""
+    return browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme=scheme, has_touch=True, is_mobile=True
+    )
+
+
+PHONE_META = """() => {
+    const box = s => document.querySelector(s).getBoundingClientRect();
+    const meta = box('.md-post__meta'), h1 = box('article h1'), article = box('article');
+    return {meta_top: meta.top, meta_bottom: meta.bottom, h1_top: h1.top,
+            article_bottom: article.bottom};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_an_entrys_date_category_and_reading_time_sit_just_above_its_title(
+    browser, served, site, scheme
+):
+    ctx = phone(browser, scheme)
+    try:
+        page = ctx.new_page()
+        for fm in entries_by_slug(site).values():
+            page.goto(entry_url(served, fm))
+            meta = page.locator(".md-post__meta").first
+            assert "read" in meta.inner_text() and page.locator(".md-post__meta time").count()
+            at = page.evaluate(PHONE_META)
+            where = (scheme, fm["slug"], at)
+            # Above the title (Material's default puts it below the article, after the comments),
+            # separated from it by the tags at most: within 200 px, a quarter of the screen.
+            assert at["meta_bottom"] <= at["h1_top"] < at["meta_bottom"] + 200, where
+            assert at["meta_top"] < at["article_bottom"], where
+    finally:
+        ctx.close()
