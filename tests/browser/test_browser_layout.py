@@ -171,3 +171,39 @@ def test_on_a_phone_an_entrys_date_category_and_reading_time_sit_just_above_its_
             assert at["meta_top"] < at["article_bottom"], where
     finally:
         ctx.close()
+
+
+FIRST_LINE = """() => [...document.querySelectorAll('.highlight')].map(block => {
+    const nav = block.querySelector('.md-code__nav');
+    const code = block.querySelector('pre > code');
+    if (!nav || !code) return null;
+    const s = getComputedStyle(code);
+    const top = code.getBoundingClientRect().top + parseFloat(s.paddingTop);
+    const b = nav.getBoundingClientRect();
+    return {gap: top - b.bottom, scrolls: code.scrollWidth > code.clientWidth,
+            overflow: s.overflowX, scrollbar: s.scrollbarColor};
+}).filter(Boolean)"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_the_copy_button_is_clear_of_the_first_code_line_and_long_lines_scroll(
+    browser, served, site, scheme
+):
+    ctx = phone(browser, scheme)
+    try:
+        page = ctx.new_page()
+        blocks = scrolling = 0
+        for fm in entries_with(site, ".highlight pre > code"):
+            page.goto(entry_url(served, fm))
+            for b in page.evaluate(FIRST_LINE):
+                # The first line's text box starts below the button's box: they do not intersect.
+                assert b["gap"] >= 0, (scheme, fm["slug"], b)
+                assert b["overflow"] == "auto", (scheme, fm["slug"], b)
+                if b["scrolls"]:  # a cut line: a scrollbar that is drawn, not transparent
+                    assert "transparent transparent" not in b["scrollbar"], b
+                    assert b["scrollbar"] not in ("auto", ""), b
+                    scrolling += 1
+                blocks += 1
+        assert blocks > 0 and scrolling > 0, (blocks, scrolling)
+    finally:
+        ctx.close()
