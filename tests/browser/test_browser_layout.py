@@ -207,3 +207,35 @@ def test_on_a_phone_the_copy_button_is_clear_of_the_first_code_line_and_long_lin
         assert blocks > 0 and scrolling > 0, (blocks, scrolling)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_a_tapped_figure_opens_at_twice_its_width_and_pans(
+    browser, served, site, scheme
+):
+    ctx = phone(browser, scheme)
+    try:
+        page = ctx.new_page()
+        checked = 0
+        for fm in entries_with(site, "figure.journal-figure"):
+            page.goto(entry_url(served, fm))
+            link = page.locator("figure.journal-figure a").first
+            # A link with a name (the image's alt text) to a file the site serves.
+            href = link.evaluate("a => a.href")
+            assert page.request.get(href).status == 200, href
+            assert link.locator("img").get_attribute("alt")
+            link.scroll_into_view_if_needed()
+            small = link.locator("img").bounding_box()
+            link.tap()
+            dialog = page.locator("dialog#journal-zoom")
+            big = dialog.locator("img").bounding_box()
+            pans = dialog.evaluate("d => d.scrollWidth - d.clientWidth")
+            where = (scheme, fm["slug"], small, big, pans)
+            assert dialog.evaluate("d => d.open"), where
+            assert big["width"] >= 1.9 * small["width"], where
+            assert pans > 0, where
+            page.keyboard.press("Escape")
+            checked += 1
+        assert checked > 0
+    finally:
+        ctx.close()
