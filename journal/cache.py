@@ -295,6 +295,13 @@ class Cache:
         known.update({ref: round(s, 3) for ref, s in seconds.items()})
         self.write_atomic(self.root / DURATIONS, json.dumps(known, indent=0, sort_keys=True))
 
+    def forget_durations(self, keep: set[str]) -> None:
+        """Drop the durations of runs not in ``keep`` (runs renamed or removed since)."""
+        known = self.durations()
+        if set(known) - keep:
+            kept = {ref: s for ref, s in known.items() if ref in keep}
+            self.write_atomic(self.root / DURATIONS, json.dumps(kept, indent=0, sort_keys=True))
+
     # -- executed notebooks -------------------------------------------------------------------
     def _notebook_dir(self, key: str) -> Path:
         return self.root / "notebooks" / key[:2] / key

@@ -206,6 +206,8 @@ class Journal:
                 notebooks.add(
                     notebook.cache_key(nb, self.environment_key, self.snippets_dir, self.root)
                 )
+        if not dry_run:
+            self.cache.forget_durations({node.ref for node in scheduler.nodes.values()})
         return self.cache.prune(scheduler.keys, notebooks, self.root, dry_run)
 
     # -- rendering --------------------------------------------------------------------------------

@@ -68,3 +68,17 @@ def test_remembered_durations_put_the_longest_chain_first(site):
     # a (5 s) first; then train (1 + 3 s of its consumer ahead); use, once ready, before b and c
     assert site.executions() == ["a", "train", "use", "b", "c"]
     assert journal.cache.durations()["leaves:a"] < 1.0  # replaced by what was just measured
+
+
+def test_a_damaged_record_of_durations_is_ignored_and_prune_forgets_removed_runs(site):
+    journal = journal_of(site)
+    record = journal.cache.root / "durations.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("{not json")
+    run_everything(journal)  # the order of a first build, and a fresh record
+    assert site.executions() == ["train", "a", "b", "c", "use"]
+    assert len(journal.cache.durations()) == 5
+
+    site.entry("leaves.md", LEAVES.replace("::run c c.py\n", ""))
+    Journal(site.root).prune()
+    assert sorted(journal.cache.durations()) == ["chain:train", "chain:use", "leaves:a", "leaves:b"]

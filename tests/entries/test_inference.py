@@ -225,7 +225,6 @@ def test_server_answers_errors_and_stops():
     config = dict(SMALL, chars="abcdefghijk")
     params = random_model(3)
     with ModelServer(params, config) as server:
-        port = int(server.url.rsplit(":", 1)[1])
         req = {"prompt": "ab", "max_new": 6, "temperature": 0.9, "top_k": 4, "seed": 11}
         status, rep = post(server.url, req)
         assert status == 200 and rep["text"] == local(params, config, req)
@@ -245,7 +244,7 @@ def test_server_answers_errors_and_stops():
     assert not server.thread.is_alive()
     # its listening socket is closed (asked of the socket itself: probing the port could meet
     # another test's server, which the system may give the freed port to)
-    assert server.httpd.socket.fileno() == -1 and port > 0
+    assert server.httpd.socket.fileno() == -1
 
 
 # ---------------------------------------------------------------- the entry's numbers
