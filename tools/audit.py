@@ -39,7 +39,7 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
 
 
-def lighthouse(url: str, preset: str | None) -> dict:
+def lighthouse(url: str, preset: str | None, categories: tuple[str, ...] = CATEGORIES) -> dict:
     """One Lighthouse run: {category: score 0-100, "failing": [audit ids below 1]}."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
@@ -50,7 +50,7 @@ def lighthouse(url: str, preset: str | None) -> dict:
             f"--output-path={out}",
             "--quiet",
             f"--chrome-flags={FLAGS}",
-            f"--only-categories={','.join(CATEGORIES)}",
+            f"--only-categories={','.join(categories)}",
             # the full-page screenshot would scroll the comments into view and load giscus
             "--disable-full-page-screenshot",
         ]
@@ -59,7 +59,7 @@ def lighthouse(url: str, preset: str | None) -> dict:
         env = {**os.environ, "CHROME_PATH": CHROMIUM}
         subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=300)
         report = json.loads(out.read_text(encoding="utf-8"))
-    scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
+    scores = {c: round(report["categories"][c]["score"] * 100) for c in categories}
     failing = []
     for cat in report["categories"].values():
         for ref in cat["auditRefs"]:
@@ -69,8 +69,9 @@ def lighthouse(url: str, preset: str | None) -> dict:
                 failing.append(f"{ref['id']} {shown}".strip())
     metrics = report["audits"]
     scores["failing"] = failing
-    scores["lcp_ms"] = round(metrics["largest-contentful-paint"]["numericValue"])
-    scores["tbt_ms"] = round(metrics["total-blocking-time"]["numericValue"])
+    if "performance" in categories:
+        scores["lcp_ms"] = round(metrics["largest-contentful-paint"]["numericValue"])
+        scores["tbt_ms"] = round(metrics["total-blocking-time"]["numericValue"])
     return scores
 
 
