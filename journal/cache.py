@@ -33,6 +33,7 @@ from .results import FigureOut, RunResult, decode_value
 
 FORMAT = 2  # bump when the layout of an entry changes
 DURATIONS = "durations.json"  # how long each run took when it last executed, by slug:run
+ASSERTED = "asserted.json"  # which values the tests assert (journal/provenance.py): not pruned
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -373,7 +374,7 @@ class Cache:
             if path.name not in notebook_keys:
                 doomed.append(path)
         # "site": the MkDocs adapter's highlighted code and such, bounded by itself
-        known = {"manifests", "entries", "files", "notebooks", "pages", "site", DURATIONS}
+        known = {"manifests", "entries", "files", "notebooks", "pages", "site", DURATIONS, ASSERTED}
         doomed += sorted(p for p in self.root.iterdir() if p.name not in known)
         size = sum(_size(p) for p in doomed)
         if not dry_run:

@@ -16,6 +16,7 @@ from journal.project import Journal
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "posts" / "entries"
 SITEBUILD = ROOT / "tests" / "site" / "sitebuild.py"
+RECORDER = ROOT / "tests" / "assert_recorder.py"  # which values the passing tests assert
 sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a reader would
 sys.path.insert(0, str(SITEBUILD.parent))  # and sitebuild, sitechecks, nuchecker
 
@@ -26,6 +27,19 @@ def _sitebuild():
     import sitebuild
 
     return sitebuild
+
+
+def pytest_configure(config):
+    if RECORDER.is_file():  # a copy of this file in a fixture journal may have none
+        import assert_recorder
+
+        assert_recorder.register(config, ROOT)
+
+
+def _watched(entry: str, run: str, result):
+    """``result`` with values that record which keys the running test asserts."""
+    recorder = sys.modules.get("assert_recorder")
+    return recorder.watch(entry, run, result) if recorder else result
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,7 +78,7 @@ def entry_runs(journal, all_runs):
                 result = journal.results_for(ROOT / path)[run.name]
             if isinstance(result, Exception):
                 raise result
-            results[run.name] = result
+            results[run.name] = _watched(entry.path, run.name, result)
         return results
 
     return get

@@ -116,12 +116,15 @@ def test_prune_removes_what_no_run_can_hit(site):
         assert out.returncode == 0, out.stderr
         return out.stdout
 
+    record = site.root / ".cache/journal/asserted.json"  # what the tests asserted: kept
+    record.write_text('{"format": 1, "asserted": [], "read": {}}\n')
     dry = prune("--dry-run")
     assert "would remove 5 item(s)" in dry  # two entries, two manifests, one produced file
     assert len(entry_dirs(site)) == 4
     done = prune()
     assert "removed 5 item(s)" in done
     assert len(entry_dirs(site)) == 2 and len(list(files.glob("*/*"))) == 1
+    assert record.is_file()
     site.log.write_text("")
     site.build()
     assert site.executions() == []  # what is left is what the journal uses
