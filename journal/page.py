@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import directives, frozen, render, snippets
+from . import codelinks, directives, frozen, render, snippets
 from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
 from .errors import JournalError, did_you_mean
 from .results import RunResult
@@ -50,9 +50,10 @@ def render_entry(
             return render.not_executed_block() if isinstance(d, Output) else ""
         try:
             if isinstance(d, Code):
-                return render.code_block(
-                    snippets.read(journal.snippets_dir, journal.root, d.file, d.section, d.where)
+                excerpt = snippets.read(
+                    journal.snippets_dir, journal.root, d.file, d.section, d.where
                 )
+                return render.code_block(excerpt, codelinks.code_link(journal, excerpt))
             result = result_of(d.name)
             if isinstance(d, Run):
                 if isinstance(result, JournalError):

@@ -15,10 +15,14 @@ from __future__ import annotations
 import cmath
 import html
 import re
+from typing import TYPE_CHECKING
 
 from .directives import ValueRef
 from .errors import JournalError
 from .snippets import Excerpt
+
+if TYPE_CHECKING:
+    from .codelinks import CodeLink
 
 MAX_OUTPUT_LINES = 200
 MAX_OUTPUT_CHARS = 20_000
@@ -62,13 +66,25 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
-def code_block(excerpt: Excerpt) -> str:
-    """A fenced Python block titled with the snippet's path, numbered as in the file."""
+def code_block(excerpt: Excerpt, link: CodeLink | None = None) -> str:
+    """A fenced Python block titled with the snippet's path, numbered as in the file; with a
+    ``link`` (its lines at the published commit, codelinks.py), a line below it that links them."""
     longest = max((len(m) for m in re.findall(r"`+", excerpt.text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return (
+    block = (
         f'{fence} python title="{excerpt.path}" linenums="{excerpt.first_line}"\n'
         f"{excerpt.text}\n{fence}"
+    )
+    if link is None:
+        return block
+    # A Markdown paragraph with a class (attr_list), not raw HTML: after a formula such as
+    # $i<j$ Python-Markdown's HTML scanner would wrap a raw block in a <p> (invalid HTML).
+    lines = (
+        f"Lines {link.first}\u2013{link.last}" if link.last > link.first else f"Line {link.first}"
+    )
+    return (
+        f"{block}\n\n[{lines} of `{excerpt.path}`]({link.url}) at commit `{link.sha[:7]}` on "
+        "GitHub\n{: .journal-source }\n"
     )
 
 
