@@ -11,8 +11,9 @@ What it checks:
 - snippets: each module in ``snippets/`` is embedded, run or imported by an entry's snippet (no
   orphans), and is exercised by a test (imported or named in ``tests/``, or run by an entry a
   test reads through ``entry_runs``);
-- values: every ``{{ run.key }}`` the prose quotes is named (``"key"``) in a test that names
-  the entry.
+- values: every ``{{ run.key }}`` the prose quotes, and the value of its ``glimpse:``, is named
+  (``"key"``) in a test that names the entry;
+- the glimpse (``glimpse:`` in front matter): known keys, a run and a figure the entry has.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from . import corrections, deps, directives, frontmatter, identity, notebook, snippets
+from . import corrections, deps, directives, frontmatter, glimpse, identity, notebook, snippets
 from . import plan as journal_plan
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location, did_you_mean
@@ -203,7 +204,10 @@ class Checker:
                     d.where.line,
                     f"figure above '{MORE}': the excerpt on the home page cannot show it; move it below",
                 )
-        self._check_values(path, entry)
+        choice, wrong = glimpse.read(text, rel)  # the home page's glimpse (journal/glimpse.py)
+        for err in wrong or glimpse.check(choice, entry):
+            self.error(err, rel)
+        self._check_values(path, entry, [choice.value] if choice and choice.value else [])
 
     def _front_matter(self, lines: list[str], rel: str) -> tuple[dict | None, int]:
         """The YAML front matter (None if unreadable) and the number of the line after it
@@ -276,13 +280,15 @@ class Checker:
                 + (f" ({close})" if close else ""),
             )
 
-    def _check_values(self, path: Path, entry) -> None:
-        """Every quoted value is named in a test that names this entry."""
-        if not entry.values:
+    def _check_values(self, path: Path, entry, more=()) -> None:
+        """Every quoted value (and ``more``: the glimpse's) is named in a test that names this
+        entry."""
+        values = [*entry.values, *more]
+        if not values:
             return
         tests = self.tests_naming(path)
         if not tests:
-            first = entry.values[0]
+            first = values[0]
             self.report(
                 first.where.path,
                 first.where.line,
@@ -295,7 +301,7 @@ class Checker:
             more_names, more_patterns = _string_literals(text)
             names |= more_names
             patterns += more_patterns
-        for ref in entry.values:
+        for ref in values:
             if ref.key in names or any(p.fullmatch(ref.key) for p in patterns):
                 continue
             self.report(

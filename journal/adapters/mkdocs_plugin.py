@@ -42,7 +42,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import frontmatter, identity, notebook
+from .. import frontmatter, glimpse, identity, notebook
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
@@ -101,6 +101,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
         self.notebook_pages: set[str] = set()
+        self.glimpses: dict = {}  # src_uri -> glimpse.Glimpse, for the home page
         self.dirty = False
         self.identity: identity.Identity | None = None
         self.identity_changed = False  # since the preview's previous build: rebuild every page
@@ -211,7 +212,22 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                     "journal: %s: frozen run %r is stale: %s", path, name, result.stale
                 )
         self._publish_figures(files, config)
+        self._glimpses(files)
         return files
+
+    def _glimpses(self, files: Files) -> None:
+        """Each entry's glimpse for the home page (journal/glimpse.py; hooks/home.py shows it)."""
+        pages = [
+            (f.src_uri, self.journal.rel(Path(f.abs_src_path)), f.content_string)
+            for f in files.documentation_pages()
+            if f.src_uri.endswith(".md") and f.abs_src_path and f.src_uri not in self.notebook_pages
+        ]
+        pages = [p for p in pages if self.serving or not is_draft(p[2])]
+        self.glimpses, problems = glimpse.collect(
+            pages, self.entries, self.outcome, self.figure_paths
+        )
+        for err in problems:
+            self._fail(err)
 
     def on_nav(self, nav, *, config, files):
         if self.dirty and self.identity_changed:  # every page shows the title, the author...

@@ -4,6 +4,8 @@ so every journal gets them with the engine and a mkdocs.yml names none of them.
 
 - structure: default author, discussion ids, descriptions, the comments switch, robots.txt
 - roadmap: the roadmap page from journal.yml's plan and the entries' front matter
+- home: the home page's way in (progress, the path in plan order, glimpses) and every entry's
+  place in the plan (part N of M, previous and next in plan order)
 - mathml: LaTeX to MathML at build time, no script, no CDN
 - corrections: dated correction notes atop corrected entries
 - feeds: Atom, RSS 2.0 and JSON Feed of the entries
@@ -11,4 +13,13 @@ so every journal gets them with the engine and a mkdocs.yml names none of them.
 - code_weight: fewer elements in highlighted code, the same look
 """
 
-NAMES = ("structure", "roadmap", "mathml", "corrections", "feeds", "social_card", "code_weight")
+NAMES = (
+    "structure",
+    "roadmap",
+    "home",
+    "mathml",
+    "corrections",
+    "feeds",
+    "social_card",
+    "code_weight",
+)
