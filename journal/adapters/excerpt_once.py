@@ -14,6 +14,12 @@ The excerpt's Markdown instance is never reset between listing pages, so extensi
 state from one conversion to the next could differ; of those in use, only footnotes do (a
 reference to a defined footnote seen again gets a new id), so an entry that defines footnotes
 takes Material's own path. ``JOURNAL_SITE_CACHE=off`` turns this off with the other site caches.
+
+Between builds, what a listing page shows of an entry (the excerpt's HTML, what follows the
+separator, its table of contents) is kept as render_cache.py keeps a page: by the entry's
+Markdown, the listing page's and the entry's URLs, the separator and the excerpt's Markdown
+settings, with the files its links point to recorded and checked when it is found again. An
+entry that defines footnotes, or whose excerpt logged a warning, is made afresh every time.
 """
 
 from __future__ import annotations
@@ -24,12 +30,21 @@ import re
 from material.plugins.blog.structure import Excerpt
 from mkdocs.structure.toc import get_toc
 
+from . import render_cache, site_cache
+
 _RENDER = Excerpt.render
 PER_PAGE = ("relpath", "excerpt")  # the tree processors that read the listing page
 
 
-def install(on: bool) -> None:
-    Excerpt.render = _render_once if on else _RENDER
+_store: site_cache.Store | None = None
+
+
+def install(on: bool, store: site_cache.Store | None = None) -> None:
+    """Parse each excerpt once per build (``on``) and keep what each listing page shows of it in
+    ``store`` between builds (None: not kept)."""
+    global _store
+    _store = store if on else None
+    Excerpt.render = (_render_kept if store is not None else _render_once) if on else _RENDER
 
 
 def _source(excerpt: Excerpt) -> str:
@@ -108,3 +123,59 @@ def _second_stage(md, root) -> str:
     for pp in md.postprocessors:
         output = pp.run(output)
     return output.strip()
+
+
+def _relpath(md):
+    return md.treeprocessors[md.treeprocessors.get_index_for_name("relpath")]
+
+
+def _key(excerpt: Excerpt, page, separator: str, source: str) -> str | None:
+    settings = render_cache.settings_key(_relpath(excerpt.md).config)
+    if settings is None:
+        return None
+    file = excerpt.post.file
+    return site_cache.digest(
+        "excerpt",
+        settings,
+        site_cache.sha(source),
+        page.url,
+        excerpt.post.url,
+        file.src_uri,
+        bool(file.inclusion.is_excluded()),
+        separator,
+    )
+
+
+def _render_kept(self: Excerpt, page, separator: str):
+    source = _source(self)
+    store = _store
+    if store is None or _stateful(self, source):
+        return _render_once(self, page, separator)
+    key = _key(self, page, separator, source)
+    if key is None:
+        return _render_once(self, page, separator)
+    relpath = _relpath(self.md)
+    kept = store.get(key)
+    if kept is not None and render_cache.links_hold(kept["looked"], relpath.files):
+        self.markdown = source
+        self.content, self.toc = kept["content"], get_toc(kept["toc"])
+        if kept["more"] is not None:
+            self.more = kept["more"]
+        return None
+    recording = relpath.files = render_cache.RecordingFiles(relpath.files)
+    try:
+        with render_cache.LogCounter() as logged:
+            _render_once(self, page, separator)
+    finally:
+        relpath.files = recording.files
+    if not logged.count:
+        store.put(
+            key,
+            {
+                "content": self.content,
+                "more": self.more,
+                "toc": render_cache.tokens(self.toc),
+                "looked": recording.looked,
+            },
+        )
+    return None

@@ -49,7 +49,15 @@ from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import EXECUTION_MODES, Journal, execution_from_environment
 from ..results import RunResult
-from . import excerpt_once, highlight_cache, material_cache, reread, site, site_cache
+from . import (
+    excerpt_once,
+    highlight_cache,
+    material_cache,
+    render_cache,
+    reread,
+    site,
+    site_cache,
+)
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -153,7 +161,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         )
         on = site_cache.enabled()
         highlight_cache.install(site_cache.store("highlight", folder) if on else None)
-        excerpt_once.install(on)
+        excerpt_once.install(on, site_cache.file_store("excerpts", folder) if on else None)
+        render_cache.install(site_cache.file_store("pages", folder) if on else None)
         material_cache.install(
             site_cache.store("readtime", folder) if on else None,
             site_cache.store("search", folder) if on else None,

@@ -95,8 +95,88 @@ def store(name: str, folder: Path | None) -> Store:
 
 
 def save_all() -> None:
-    for current in _stores.values():
+    for current in [*_stores.values(), *_file_stores.values()]:
         current.save()
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class FileStore(Store):
+    """Values by key, in memory and one file each in ``folder/NAME/`` (for large values that a
+    build reads only some of: a page's HTML). A file is read only when its key is asked for;
+    each starts with the checksum of the rest, so a damaged one is ignored. A save writes the
+    new values and keeps every file the build used or made plus older ones up to
+    ``LIMIT_BYTES``, removing the least recently used."""
+
+    def __init__(self, name: str, folder: Path | None):
+        self.name, self.folder = name, folder
+        self.dir = folder / name if folder is not None else None
+        self.values, self.used, self.added = {}, {}, False
+        self.new: dict[str, None] = {}
+        self.hits = self.misses = 0
+
+    def get(self, key: str):
+        if key not in self.values and self.dir is not None:
+            try:
+                head, _, body = (self.dir / f"{key}.json").read_bytes().partition(b"\n")
+                if head.decode() == hashlib.sha256(body).hexdigest():
+                    self.values[key] = json.loads(body)
+            except (OSError, ValueError):
+                pass
+        return super().get(key)
+
+    def put(self, key: str, value) -> None:
+        super().put(key, value)
+        self.new[key] = None
+
+    def save(self) -> None:
+        if self.dir is None:
+            self.used.clear()
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for key in self.new:
+                body = json.dumps(self.values[key], ensure_ascii=False).encode()
+                temporary = self.dir / f".{key}.{os.getpid()}"
+                temporary.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+                os.replace(temporary, self.dir / f"{key}.json")
+            for key in self.used:
+                if key not in self.new:
+                    os.utime(self.dir / f"{key}.json")  # used: the last to be removed
+            if self.new:
+                self._prune()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        # in memory (the preview's process), only what the last build used or made
+        self.values = {k: self.values[k] for k in [*self.used, *self.new] if k in self.values}
+        self.new.clear()
+        self.used.clear()
+        self.added = False
+
+    def _prune(self) -> None:
+        """Remove the least recently used files beyond LIMIT_BYTES, never one this build used
+        or made (those are the size of the site)."""
+        found = [(p.stat(), p) for p in self.dir.glob("*.json") if p.stem not in self.used]
+        size = sum(s.st_size for s, _ in found)
+        for stat, path in sorted(found, key=lambda f: f[0].st_mtime_ns):
+            if size <= LIMIT_BYTES:
+                break
+            path.unlink(missing_ok=True)
+            self.values.pop(path.stem, None)
+            size -= stat.st_size
+
+
+_file_stores: dict[str, FileStore] = {}
+
+
+def file_store(name: str, folder: Path | None) -> FileStore:
+    """The file store ``name`` kept in ``folder``; the same object while the folder stays."""
+    current = _file_stores.get(name)
+    if current is None or current.folder != folder:
+        current = _file_stores[name] = FileStore(name, folder)
+    return current
 
 
 def _read(path: Path) -> dict:

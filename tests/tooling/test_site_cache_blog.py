@@ -145,6 +145,8 @@ def test_a_blog_is_byte_identical_with_and_without_the_site_caches(tmp_path):
         other = build(tmp_path, name, str(caches))
         assert other.keys() == off.keys()
         assert sorted(k for k in off if off[k] != other[k]) == [], name
+    assert len(list((caches / "pages").glob("*.json"))) >= 10  # every page, converted once
+    assert len(list((caches / "excerpts").glob("*.json"))) >= 20  # each on 2+ listing pages
     assert {p.name for p in caches.glob("*.json")} == {
         "highlight.json",
         "readtime.json",
@@ -154,3 +156,30 @@ def test_a_blog_is_byte_identical_with_and_without_the_site_caches(tmp_path):
         (tmp_path / "warm" / page / "index.html").read_text() for page in ("", "page/2", "page/3")
     )
     assert listed.count('class="footnote-ref"') == 6  # both footnoted posts' excerpts, 3 refs each
+
+
+def test_a_kept_page_is_made_again_when_what_it_reads_changes(tmp_path):
+    """The kept conversions (render_cache.py) follow their inputs: a post's own text, and the
+    URL of a post it links to (its Markdown unchanged). After the change, the build with filled
+    caches equals an uncached build of the changed blog, byte for byte."""
+    write_blog(tmp_path)
+    caches = tmp_path / "caches"
+    build(tmp_path, "first", str(caches))
+    kept = {p.name for p in (caches / "pages").glob("*.json")}
+    assert len(kept) >= 10  # every post's page at least
+    entries = tmp_path / "posts" / "entries"
+    one = entries / "post-1.md"
+    one.write_text(one.read_text().replace("slug: post-1", "slug: renamed"))
+    three = entries / "post-3.md"
+    three.write_text(three.read_text().replace("Opening of post 3", "The changed opening of post 3"))
+    off = build(tmp_path, "off", "off")
+    warm = build(tmp_path, "warm", str(caches))
+    assert warm.keys() == off.keys()
+    assert sorted(k for k in off if off[k] != warm[k]) == []
+    page = (tmp_path / "warm" / "post-4" / "index.html").read_text()
+    assert 'href="../renamed/"' in page and "post-1/" not in page
+    assert "The changed opening of post 3" in (tmp_path / "warm/post-3/index.html").read_text()
+    now = {p.name for p in (caches / "pages").glob("*.json")}
+    # unchanged posts whose links still hold were found; posts 1 (new URL), 3 (new text) and
+    # the posts linking to post 1 were made again
+    assert 0 < len(now - kept) < len(kept)
