@@ -171,7 +171,9 @@ def test_a_kept_page_is_made_again_when_what_it_reads_changes(tmp_path):
     one = entries / "post-1.md"
     one.write_text(one.read_text().replace("slug: post-1", "slug: renamed"))
     three = entries / "post-3.md"
-    three.write_text(three.read_text().replace("Opening of post 3", "The changed opening of post 3"))
+    three.write_text(
+        three.read_text().replace("Opening of post 3", "The changed opening of post 3")
+    )
     off = build(tmp_path, "off", "off")
     warm = build(tmp_path, "warm", str(caches))
     assert warm.keys() == off.keys()
