@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import codelinks, directives, frozen, render, snippets
+from .background import Pending, placeholder
 from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
 from .errors import JournalError, did_you_mean
 from .results import RunResult
@@ -55,6 +56,8 @@ def render_entry(
                 )
                 return render.code_block(excerpt, codelinks.code_link(journal, excerpt))
             result = result_of(d.name)
+            if isinstance(result, Pending):  # the preview's first build: still executing
+                return "" if isinstance(d, Run) else placeholder()
             if isinstance(d, Run):
                 if isinstance(result, JournalError):
                     return fail(result)

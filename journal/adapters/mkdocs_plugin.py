@@ -42,7 +42,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import frontmatter, glimpse, identity, notebook
+from .. import background, frontmatter, glimpse, identity, notebook
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
@@ -113,6 +113,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.dirty = False
         self.identity: identity.Identity | None = None
         self.identity_changed = False  # since the preview's previous build: rebuild every page
+        # The preview's first build does not wait for the runs (journal/background.py); the build
+        # after they finish rebuilds every page (a --dirty preview would keep the placeholders).
+        self.background: background.Background | None = None
+        self.placeholders = self.refresh_all = False
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
@@ -173,6 +177,16 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_post_build(self, *, config):
         site_cache.save_all()
+        if self.placeholders and self.background.thread is None:  # the preview's first build
+            notebooks = self.unexecuted_notebooks
+            self.background.start(
+                list(self.entries.values()),
+                then=lambda: [self._execute_notebook(f) for f in notebooks],
+            )
+
+    def on_shutdown(self):
+        if self.background is not None:
+            self.background.stop()
 
     def _fail(self, err: JournalError) -> None:
         """In a build, stop; in the preview, log it and show it in the page."""
@@ -184,12 +198,17 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_files(self, files: Files, *, config):
         if self.identity is not None:
             site.add_assets(files, config)
-        self.entries, self.errors = {}, []
+        self.entries, self.errors, self.unexecuted_notebooks = {}, [], []
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+        first = self.serving and self.background is None and self.journal.execution == "cache"
+        if first:
+            self.background = background.Background(self.journal)
         # A notebook executes in a kernel beside the runs, not before them: on a cold build the
         # runs would otherwise wait for it alone (one more process than cores, for its length).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            executing = {f.src_uri: pool.submit(self._execute_notebook, f) for f in notebooks}
+            executing = {
+                f.src_uri: pool.submit(self._execute_notebook, f, first) for f in notebooks
+            }
             for file in files.documentation_pages():
                 text = file.content_string
                 rel = (
@@ -211,9 +230,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 for problem in entry.problems:  # the preview only: the page shows each one
                     self._fail(problem)
                 self.entries[file.src_uri] = entry
-            self.outcome = self.journal.run_all(list(self.entries.values()))
+            if first:  # what the cache holds now; the rest executes after this build
+                self.outcome = self.background.known(list(self.entries.values()))
+            else:
+                if self.background is not None:  # a save during the first round: let it end
+                    self.background.wait()
+                self.outcome = self.journal.run_all(list(self.entries.values()))
             self._notebook_pages(files, config, notebooks, executing)
+        self.refresh_all = self.placeholders  # the previous build showed placeholders
+        self.placeholders = first and bool(
+            self.unexecuted_notebooks
+            or any(isinstance(r, background.Pending) for r in self.outcome.values())
+        )
         for (path, name), result in self.outcome.items():
+            if isinstance(result, background.Pending):
+                continue
             if isinstance(result, JournalError):
                 self._fail(result)
             elif result.stale:  # only the preview gets here: a build fails on a stale result
@@ -239,7 +270,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             self._fail(err)
 
     def on_nav(self, nav, *, config, files):
-        if self.dirty and self.identity_changed:  # every page shows the title, the author...
+        if self.dirty and (self.identity_changed or self.refresh_all):  # every page shows...
             for file in files:  # all of them: the blog keeps its posts out of the nav till now
                 if file.is_documentation_page():
                     file.is_modified = lambda: True
@@ -265,8 +296,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             if any(os.path.getmtime(p) > built for p in sources):
                 file.is_modified = lambda: True
 
-    def _execute_notebook(self, file):
-        """(notebook, executed node, cached, seconds) or the error; in a thread of its own."""
+    def _execute_notebook(self, file, lookup_only: bool = False):
+        """(notebook, executed node, cached, seconds) or the error; in a thread of its own.
+        ``lookup_only``: from the cache or not executed (the preview's first build)."""
         rel = self.journal.rel(Path(file.abs_src_path))
         started = time.perf_counter()
         try:
@@ -274,6 +306,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             if not self.journal.executes:
                 return nb, nb.node, False, 0.0
             store = notebook.NotebookCache(self.journal.cache)
+            if lookup_only:
+                j = self.journal
+                node = store.get(notebook.cache_key(nb, j.environment_key, j.snippets_dir, j.root))
+                if node is None:
+                    self.unexecuted_notebooks.append(file)
+                return nb, node or nb.node, node is not None, 0.0
             node, cached, _ = notebook.executed(
                 nb,
                 store,
@@ -314,7 +352,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 self.journal.reporter.finished(rel, "FAILED", seconds, err)
                 self._fail(err)
                 continue
-            self.journal.reporter.finished(rel, "cached" if cached else "executed", seconds)
+            status = "cached" if cached else "executed"
+            if file in self.unexecuted_notebooks:
+                status = "waiting"  # shown without outputs till the background executes it
+            self.journal.reporter.finished(rel, status, seconds)
             page_path = folder / "pages" / md_uri
             page_path.parent.mkdir(parents=True, exist_ok=True)
             if not page_path.is_file() or page_path.read_text(encoding="utf-8") != markdown:
@@ -377,6 +418,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         server.watch(str(self.journal.snippets_dir))
         # every rebuild reloads the configuration, so on_config reads the saved identity
         server.watch(str(self.journal.root / identity.FILE), recursive=False)
+        if self.placeholders:  # rebuild (and reload the pages) when the first build's runs end
+            self.background.when_done(lambda: _rebuild_soon(server))
         return server
 
 
@@ -443,6 +486,14 @@ def is_draft(text: str) -> bool:
     except Exception:  # unreadable front matter: MkDocs reports it when it reads the page
         return False
     return meta.get("draft") is True
+
+
+def _rebuild_soon(server) -> None:
+    """Ask the preview for a rebuild, as a saved file does (mkdocs 1.6's LiveReloadServer: the
+    flag and condition its file watcher sets; MkDocs 1.x is final, so they stay)."""
+    with server._rebuild_cond:
+        server._want_rebuild = True
+        server._rebuild_cond.notify_all()
 
 
 def _poll_every(server, seconds: float) -> None:
