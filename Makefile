@@ -22,8 +22,9 @@ NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut 
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
 # The tests run on every core, then those that assert wall-clock time (marked `timing`) run alone,
 # with no other worker competing for the cores. --dist loadfile: a module's fixtures (servers,
-# browsers) are set up in one worker only.
-PYTEST_FLAGS ?= -n auto --dist loadfile --durations=10
+# browsers) are set up in one worker only; --no-loadscope-reorder: files start in the order
+# tests/conftest.py gives them, longest first (the last sessions' seconds, else an estimate).
+PYTEST_FLAGS ?= -n auto --dist loadfile --no-loadscope-reorder --durations=10
 TIMING = $(shell grep -rl --include='*.py' 'pytest.mark.timing' tests)
 PREVIEW_ADDR ?= 127.0.0.1:8000
 

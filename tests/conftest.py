@@ -21,6 +21,51 @@ sys.path.insert(0, str(ROOT / "snippets"))  # tests import snippet modules as a 
 sys.path.insert(0, str(SITEBUILD.parent))  # and sitebuild, sitechecks, nuchecker
 
 
+# Long poles first: `make test` hands whole files to the workers (--dist loadfile) in the order
+# collected (--no-loadscope-reorder), so the files that take longest start first and no worker is
+# left finishing one long file while the other idles. The order is the last sessions' seconds per
+# file (kept in pytest's cache), else an estimate: files that build whole sites (marked slow), the
+# browser's, the entries' (they wait for the journal's runs), then the rest, as collected.
+SECONDS_PER_FILE = "journal/seconds-per-file"
+ESTIMATE = {"slow": 120.0, "tests/browser/": 60.0, "tests/entries/": 10.0}
+
+
+def pytest_collection_modifyitems(config, items):
+    known = config.cache.get(SECONDS_PER_FILE, {}) if config.cache else {}
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def seconds(path: str) -> float:
+        if path in known:
+            return known[path]
+        if any(item.get_closest_marker("slow") for item in files[path]):
+            return ESTIMATE["slow"]
+        return next((s for prefix, s in ESTIMATE.items() if path.startswith(prefix)), 1.0)
+
+    order = sorted(files, key=seconds, reverse=True)  # stable: ties keep the collected order
+    items[:] = [item for path in order for item in files[path]]
+
+
+_seconds: dict[str, float] = {}  # this session's seconds per file (setup, call and teardown)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    _seconds[path] = _seconds.get(path, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    """The controlling process (not an xdist worker) keeps each file's seconds for next time."""
+    config = session.config
+    if config.cache is None or hasattr(config, "workerinput") or not _seconds:
+        return
+    known = config.cache.get(SECONDS_PER_FILE, {})
+    known.update({path: round(s, 1) for path, s in _seconds.items()})
+    here = config.rootpath
+    config.cache.set(SECONDS_PER_FILE, {p: s for p, s in known.items() if (here / p).is_file()})
+
+
 def _sitebuild():
     """tests/site/sitebuild.py, imported on first use: a copy of this file in a fixture journal
     (tests/tooling/test_cli.py makes one for `journal new`) has no tests/site."""
