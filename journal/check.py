@@ -11,8 +11,10 @@ What it checks:
 - snippets: each module in ``snippets/`` is embedded, run or imported by an entry's snippet (no
   orphans), and is exercised by a test (imported or named in ``tests/``, or run by an entry a
   test reads through ``entry_runs``);
-- values: every ``{{ run.key }}`` the prose quotes, and the value of its ``glimpse:``, is named
-  (``"key"``) in a test that names the entry;
+- values: an entry that quotes values is named by a test, and every ``{{ run.key }}`` it quotes
+  (and the value of its ``glimpse:``) is asserted by a test that passed, as the tests recorded
+  when they last ran (``journal.provenance``); without a record (the tests have not run here)
+  this is only a note;
 - the glimpse (``glimpse:`` in front matter): known keys, a run and a figure the entry has.
 """
 
@@ -26,13 +28,24 @@ from pathlib import Path
 
 import yaml
 
-from . import corrections, deps, directives, frontmatter, glimpse, identity, notebook, snippets
+from . import (
+    corrections,
+    deps,
+    directives,
+    frontmatter,
+    glimpse,
+    identity,
+    notebook,
+    provenance,
+    snippets,
+)
 from . import plan as journal_plan
 from .directives import Code, Figure, Run
 from .errors import JournalError, Location, did_you_mean
 
 REQUIRED, SLUG = frontmatter.REQUIRED, frontmatter.SLUG
 MORE = "<!-- more -->"
+TEST_COMMAND = ".venv/bin/pytest -n 2 tests/entries"
 DRAWS = re.compile(r"plt\.show\(|\.subplots\(|plt\.figure\(|plt\.plot\(|\.savefig\(")
 
 
@@ -70,6 +83,10 @@ class Checker:
         self.snippets_dir = self.root / snippets_dir
         self.tests_dir = self.root / tests_dir
         self.problems: list[Problem] = []
+        self.notes: list[str] = []  # said, but not failing the check
+        self.record = provenance.Record(self.root, provenance.load(provenance.record_path(root)))
+        self.unread: list[str] = []  # entries that quote values no recorded test has read
+        self.outdated: list[str] = []  # entries changed (or their tests) since the tests ran
         self.entries: list[EntryInfo] = []
         self.tests = self._read_tests()
         self.steps, self.categories = {}, None
@@ -112,7 +129,33 @@ class Checker:
         self.check_unique("slug")
         self.check_unique("discussion_id")
         self.check_snippets()
+        self.note_record()
         return sorted(set(self.problems))
+
+    def note_record(self) -> None:
+        run_tests = f"run the tests ({TEST_COMMAND}), then journal check"
+        if not self.record.present:
+            self.notes.append(
+                "the tests have not run here, so whether each quoted value is asserted is not "
+                f"checked: {run_tests}"
+            )
+            return
+        if self.unread:
+            self.notes.append(
+                f"no test that has run here read the values of {', '.join(self.unread)}, so "
+                f"whether they are asserted is not checked: {run_tests}"
+            )
+        if self.outdated:
+            self.notes.append(
+                f"{', '.join(self.outdated)} or their tests changed since the tests last ran, "
+                f"so whether their values are asserted is not checked: {run_tests}"
+            )
+
+    def record_written(self) -> float:
+        try:
+            return provenance.record_path(self.root).stat().st_mtime
+        except OSError:
+            return 0.0
 
     # -- front matter ---------------------------------------------------------------------------
     def check_front_matter(self, rel: str, meta: dict, line_of, unreadable=frozenset()) -> None:
@@ -281,13 +324,12 @@ class Checker:
             )
 
     def _check_values(self, path: Path, entry, more=()) -> None:
-        """Every quoted value (and ``more``: the glimpse's) is named in a test that names this
-        entry."""
+        """An entry that quotes values is named by a test; each value it quotes (and ``more``:
+        the glimpse's) is asserted by a passing test, as recorded when the tests last ran."""
         values = [*entry.values, *more]
         if not values:
             return
-        tests = self.tests_naming(path)
-        if not tests:
+        if not self.tests_naming(path):
             first = values[0]
             self.report(
                 first.where.path,
@@ -296,19 +338,31 @@ class Checker:
                 f"{path.name} (read them with entry_runs and assert them)",
             )
             return
-        names, patterns = set(), []
-        for text in tests.values():
-            more_names, more_patterns = _string_literals(text)
-            names |= more_names
-            patterns += more_patterns
+        if not self.record.present:
+            return  # said once, by note_record
+        rel = self.rel(path)
+        if rel not in self.record.read:
+            self.unread.append(rel)
+            return
+        written = self.record_written()
+        if any((self.root / f).stat().st_mtime > written for f in [rel, *self.tests_naming(path)]):
+            self.outdated.append(rel)  # edited since the tests last ran: the record cannot tell
+            return
         for ref in values:
-            if ref.key in names or any(p.fullmatch(ref.key) for p in patterns):
+            if self.record.asserted(rel, ref.name, ref.key, any_value=True):
                 continue
+            stale = self.record.by_value.get((rel, ref.name, ref.key))
+            why = (
+                f"the assertion recorded at {stale[0].file}:{stale[0].line} is no longer "
+                f"there; run the tests again"
+                if stale
+                else f'read it inside an assert in a test, against a reference: assert runs["'
+                f'{ref.name}"].values["{ref.key}"] == pytest.approx(expected, rel=...)'
+            )
             self.report(
                 ref.where.path,
                 ref.where.line,
-                f"{{{{ {ref.name}.{ref.key} }}}} is quoted but no test for this entry "
-                f'asserts "{ref.key}" ({", ".join(sorted(tests))})',
+                f"value {ref.name}.{ref.key} is quoted but no test asserts it ({why})",
             )
 
     # -- notebook entries -----------------------------------------------------------------------
@@ -415,26 +469,6 @@ class Checker:
                     "no test exercises this snippet: import it in a test under "
                     f"{self.rel(self.tests_dir)}/ or run it from an entry a test reads",
                 )
-
-
-def _string_literals(source: str) -> tuple[set[str], list[re.Pattern]]:
-    """The string constants of a test module, and its f-strings as patterns (``f"gd_{k}"``
-    matches ``gd_10``), so a parametrized test names the values it asserts."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set(re.findall(r"[\"']([\w-]+)[\"']", source)), []
-    names: set[str] = set()
-    patterns: list[re.Pattern] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names.add(node.value)
-        elif isinstance(node, ast.JoinedStr):
-            parts = [
-                re.escape(v.value) if isinstance(v, ast.Constant) else r"\w+" for v in node.values
-            ]
-            patterns.append(re.compile("".join(parts)))
-    return names, patterns
 
 
 def unusable_folder(path: Path) -> str:

@@ -91,6 +91,8 @@ def cmd_check(args) -> int:
     problems = checker.run()
     for problem in problems:
         print(problem)
+    for note in checker.notes:
+        print(f"journal check: note: {note}", file=sys.stderr)
     snippets = len(list(checker.snippets_dir.glob("*.py")))
     summary = (
         f"{len(checker.entries)} entries, {snippets} snippets, {len(checker.tests)} test files"

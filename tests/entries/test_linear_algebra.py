@@ -135,6 +135,16 @@ def test_classical_gram_schmidt_loss_where_the_entry_quotes_it(runs):
     assert v["loss_1e9_lo"] > 1  # ... at 1e9 it is past 1 for every matrix
 
 
+def test_classical_gram_schmidt_loss_at_1e8_is_of_the_order_of_eps_kappa_squared(runs):
+    v = runs["qr"].values
+    # eps kappa^2 = 2.2 at kappa = 1e8: the loss there lies between its neighbours in the sweep,
+    # within a decade above and two below eps kappa^2 (the 8 other matrices: 0.02 to 3.2), and
+    # is past 1 exactly when the sweep says it first passes 1 at 1e8
+    assert v["loss_cgs_1e7"] < v["loss_cgs_1e8"] < v["loss_cgs_1e9"]
+    assert EPS * 1e16 / 100 < v["loss_cgs_1e8"] < 10 * EPS * 1e16
+    assert (v["loss_cgs_1e8"] > 1) == (v["log_cgs_above_one_at"] == 8)
+
+
 @pytest.mark.parametrize("seed", range(10, 16))
 def test_classical_gram_schmidt_over_other_matrices(seed):
     def loss(k):

@@ -52,6 +52,7 @@ def test_error_shrinks_like_one_over_sqrt_n(runs):
     v = runs["mc"].values
     assert v["slope"] == pytest.approx(-0.5, abs=0.05)
     assert v["n_ratio"] == 100
+    assert v["num_repeats"] == 200
     # a 100x larger sample should cut the error about 10x; with 200 repeats the RMS has ~5% noise
     assert v["rms_ratio"] == pytest.approx(10.0, rel=0.2)
     p = math.pi / 4
