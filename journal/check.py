@@ -223,7 +223,7 @@ class Checker:
         entry = directives.parse(text, rel, strict=False)
         for err in entry.problems:
             self.error(err, rel)
-        self._check_quoted_in_code(text, rel, {run.name for run in entry.runs})
+        self._check_quoted_in_code(entry, rel)
         for ref in entry.values:
             if ref.spec and not _a_format_spec(ref.spec):
                 self.report(
@@ -281,21 +281,18 @@ class Checker:
         self._unreadable = front.unreadable
         return front.meta, end + 1
 
-    def _check_quoted_in_code(self, text: str, rel: str, runs: set[str]) -> None:
+    def _check_quoted_in_code(self, entry: directives.ParsedEntry, rel: str) -> None:
         """A value of one of the entry's own runs quoted inside `inline code` is shown as the
         literal ``{{ ... }}`` (code is literal), which is almost never what the author meant."""
-        for number, line, spans in directives.scan(text):
-            for start, end in spans or ():
-                if not line.startswith("`", start):
-                    continue
-                for m in directives.VALUE_REF.finditer(line, start, end):
-                    if m["run"] in runs:
-                        self.report(
-                            rel,
-                            number,
-                            f"{m.group(0)} is inside `inline code`, which the page shows "
-                            f"literally; write <code>{m.group(0)}</code> for the value in code font",
-                        )
+        runs = {run.name for run in entry.runs}
+        for ref in entry.literal_refs:
+            if ref.name in runs:
+                self.report(
+                    rel,
+                    ref.where.line,
+                    f"{ref.source} is inside `inline code`, which the page shows "
+                    f"literally; write <code>{ref.source}</code> for the value in code font",
+                )
 
     def _check_run(self, run: Run, info: EntryInfo) -> None:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .errors import JournalError, Location, did_you_mean
@@ -248,7 +248,7 @@ def _indent(line: str) -> int:
     return len(head.expandtabs(TAB))
 
 
-def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
+def scan(text: str, first_line: int = 1) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
     """Yield (line number, line, literal spans) for every line of ``text``: the spans of the line
     Markdown shows literally (code spans, HTML comments), or None when all of it is (a line of a
     code block or of a comment).
@@ -263,7 +263,7 @@ def scan(text: str) -> Iterator[tuple[int, str, list[tuple[int, int]] | None]]:
     list_content: int | None = None  # indent of the current container's content
     blank_before = True
     in_code = False
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+    for number, line in enumerate(text.splitlines(keepends=True), start=first_line):
         body = line.rstrip("\r\n")
         content = _QUOTE.sub("", body)  # what is inside a block quote's markers
         blank = not content.strip()
@@ -341,17 +341,6 @@ def _with_open_comment(line: str, spans: list[tuple[int, int]]) -> list[tuple[in
     return [*(span for span in spans if span[1] <= start), (start, len(line))]
 
 
-def _refs(line: str, spans: list[tuple[int, int]], fn: Callable[[re.Match], str]) -> str:
-    """Apply ``fn`` to the value references of ``line`` outside its literal ``spans``."""
-    out, pos = [], 0
-    for start, end in spans:
-        out.append(VALUE_REF.sub(fn, line[pos:start]))
-        out.append(line[start:end])
-        pos = end
-    out.append(VALUE_REF.sub(fn, line[pos:]))
-    return "".join(out)
-
-
 def _value_ref(m: re.Match, where: Location) -> ValueRef:
     flag = m["flag"]
     if flag is not None and flag not in FLAGS:
@@ -370,10 +359,35 @@ def _directive_line(line: str, spans) -> re.Match | None:
     return _DIRECTIVE.match(line.rstrip("\r\n"))
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where something the page replaces lies in the parsed text: ``text[start:end]`` is a
+    directive's line (its line break excluded) or a value reference. ``item`` is what it is: a
+    directive, a value reference, or the error a reference that cannot be read stands for."""
+
+    start: int
+    end: int
+    item: Directive | ValueRef | JournalError
+
+
+@dataclass(frozen=True)
+class LiteralRef:
+    """A value reference Markdown shows literally, inside `inline code` (``journal check``
+    warns about one that names a run of the entry: the author almost always meant the value)."""
+
+    where: Location
+    source: str  # as written: ``{{ run.key }}``
+    name: str
+
+
 @dataclass
 class ParsedEntry:
     """All directives and value references of one entry, in the order they appear, and the
-    problems found (each bad directive is also an ``Invalid`` in ``directives``)."""
+    problems found (each bad directive is also an ``Invalid`` in ``directives``).
+
+    ``text`` is the text that was parsed and ``spans`` where each directive and reference lies in
+    it, in order, as the page renders them (a use of an undefined run, or a run defined twice,
+    is its error): rendering replaces these spans and reads the text no further."""
 
     path: str
     directives: list[Directive]
@@ -381,45 +395,72 @@ class ParsedEntry:
     problems: list[JournalError] = field(default_factory=list)
     # (line, run name) -> the problem with that use of the name (undefined, defined twice)
     misnamed: dict[tuple[int, str], JournalError] = field(default_factory=dict)
+    text: str = ""
+    spans: list[Span] = field(default_factory=list)
+    literal_refs: list[LiteralRef] = field(default_factory=list)
+    first_line: int = 1  # the number of the text's first line in the file
 
     @property
     def runs(self) -> list[Run]:
         return [d for d in self.directives if isinstance(d, Run)]
 
 
-def parse(text: str, path: str, strict: bool = True) -> ParsedEntry:
-    """Read every directive in ``text`` (the entry at ``path``). Strict: raise the first problem;
-    else collect them all in ``problems`` (the preview shows each in the page, ``journal check``
-    lists them)."""
-    entry = ParsedEntry(path, [], [])
-    for number, line, spans in scan(text):
+def parse(text: str, path: str, strict: bool = True, first_line: int = 1) -> ParsedEntry:
+    """Read every directive and value reference in ``text`` (the entry at ``path``; its first
+    line is line ``first_line`` of the file), once. Strict: raise the first problem; else collect
+    them all in ``problems`` (the preview shows each in the page, ``journal check`` lists
+    them)."""
+    entry = ParsedEntry(path, [], [], text=text, first_line=first_line)
+    offset = 0  # of the current line in ``text``
+    for number, line, spans in scan(text, first_line):
+        at, offset = offset, offset + len(line)
         if spans is None:
             continue
         where = Location(path, number)
         match = _directive_line(line, spans)
         if match:
             try:
-                entry.directives.append(_parse_directive(match.group(1), match.group(2), where))
+                directive = _parse_directive(match.group(1), match.group(2), where)
             except JournalError as err:
                 entry.problems.append(err)
                 words = match.group(2).split()
                 name = words[0] if match.group(1) == "run" and words else ""
-                entry.directives.append(Invalid(where, err, name))
+                directive = Invalid(where, err, name)
+            entry.directives.append(directive)
+            entry.spans.append(Span(at, at + len(line.rstrip("\r\n")), directive))
             continue
-
-        def collect(m: re.Match, where=where) -> str:
-            try:
-                entry.values.append(_value_ref(m, where))
-            except JournalError as err:
-                entry.problems.append(err)
-            return m.group(0)
-
-        _refs(line, spans, collect)
+        pos = 0
+        for start, end in [*spans, (len(line), len(line))]:
+            for m in VALUE_REF.finditer(line, pos, start):
+                try:
+                    ref = _value_ref(m, where)
+                except JournalError as err:
+                    entry.problems.append(err)
+                    entry.spans.append(Span(at + m.start(), at + m.end(), err))
+                    continue
+                entry.values.append(ref)
+                entry.spans.append(Span(at + m.start(), at + m.end(), ref))
+            if start < end and line.startswith("`", start):
+                for m in VALUE_REF.finditer(line, start, end):
+                    entry.literal_refs.append(LiteralRef(where, m.group(0), m["run"]))
+            pos = end
     _check_names(entry)
+    if entry.misnamed:  # the page shows such a use as its error
+        entry.spans = [_as_rendered(span, entry.misnamed) for span in entry.spans]
     entry.problems.sort(key=lambda err: err.where.line if err.where else 0)
     if strict and entry.problems:
         raise entry.problems[0]
     return entry
+
+
+def _as_rendered(span: Span, misnamed: dict[tuple[int, str], JournalError]) -> Span:
+    item = span.item
+    err = misnamed.get((item.where.line, getattr(item, "name", None))) if item.where else None
+    if err is None:
+        return span
+    if isinstance(item, ValueRef):
+        return Span(span.start, span.end, err)
+    return Span(span.start, span.end, Invalid(item.where, err))
 
 
 def _check_names(entry: ParsedEntry) -> None:
@@ -448,35 +489,21 @@ def _check_names(entry: ParsedEntry) -> None:
     entry.problems.extend(entry.misnamed.values())
 
 
-def substitute(text: str, path: str, directive_fn, value_fn) -> str:
-    """Rewrite ``text``: each directive line becomes ``directive_fn(directive)`` (an ``Invalid``
-    for a line that cannot be read), each value reference ``value_fn(ref)`` (or
-    ``value_fn(error)``). What Markdown shows literally is kept as it is."""
-    misnamed = parse(text, path, strict=False).misnamed
-    out = []
-    for number, line, spans in scan(text):
-        if spans is None:
-            out.append(line)
+def render(entry: ParsedEntry, directive_fn, value_fn, start: int = 0) -> str:
+    """The parsed text from ``start`` with each span replaced: a directive's line by
+    ``directive_fn(directive)`` (an ``Invalid`` for a line that cannot be read), a value
+    reference by ``value_fn(ref)`` (or ``value_fn(error)``). Everything else, what Markdown shows
+    literally included, is kept as it is."""
+    text, out, pos = entry.text, [], start
+    for span in entry.spans:
+        if span.start < start:
             continue
-        where = Location(path, number)
-        match = _directive_line(line, spans)
-        if match:
-            try:
-                directive = _parse_directive(match.group(1), match.group(2), where)
-            except JournalError as err:
-                directive = Invalid(where, err)
-            name = getattr(directive, "name", None)
-            if (number, name) in misnamed:
-                directive = Invalid(where, misnamed[(number, name)])
-            out.append(directive_fn(directive) + "\n")
-            continue
-
-        def replace(m: re.Match, where=where) -> str:
-            try:
-                ref = _value_ref(m, where)
-            except JournalError as err:
-                return value_fn(err)
-            return value_fn(misnamed.get((where.line, ref.name), ref))
-
-        out.append(_refs(line, spans, replace))
+        out.append(text[pos : span.start])
+        item = span.item
+        if isinstance(item, ValueRef | JournalError):
+            out.append(value_fn(item))
+        else:
+            out.append(directive_fn(item))
+        pos = span.end
+    out.append(text[pos:])
     return "".join(out)

@@ -30,7 +30,7 @@ def render_entry(
     ``errors=None`` the first problem raises; with a list, problems are shown in the page
     and appended to it (the live preview keeps running).
     """
-
+    entry, start = parsed_as(entry, text)
     runs = {run.name: run for run in entry.runs}
     with_output = {d.name for d in entry.directives if isinstance(d, Output)}
 
@@ -109,7 +109,23 @@ def render_entry(
         except JournalError as err:
             return fail(err, inline=True)
 
-    return directives.substitute(text, entry.path, directive, value)
+    return directives.render(entry, directive, value, start)
+
+
+REPARSED = {"count": 0}  # texts that were not the parsed one (another plugin changed the page)
+
+
+def parsed_as(entry: ParsedEntry, text: str) -> tuple[ParsedEntry, int]:
+    """``entry`` and where ``text`` starts in the text it was parsed from, when ``text`` is its
+    end (MkDocs hands a page its text without the front matter); else ``text`` parsed afresh
+    (another plugin changed it), numbered as the end of the file: right while lines were changed
+    in place, not added or removed."""
+    start = len(entry.text) - len(text)
+    if start >= 0 and entry.text.endswith(text):
+        return entry, start
+    REPARSED["count"] += 1
+    first = entry.text.count("\n") - text.count("\n") + entry.first_line
+    return directives.parse(text, entry.path, strict=False, first_line=max(first, 1)), 0
 
 
 def measured_note(journal: Journal, result: RunResult, entry: ParsedEntry, run: Run | None) -> str:

@@ -43,6 +43,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from .. import background, frontmatter, glimpse, identity, notebook
+from .. import page as page_module
 from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
@@ -393,16 +394,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         entry = self.entries.get(page.file.src_uri)
         if entry is None:
             return markdown
-        source = page.file.content_string
-        start = source.find(markdown) if markdown else -1
-        offset = source[:start].count("\n") if start > 0 else 0
-        if offset:  # keep line numbers those of the file, front matter included
-            markdown = "\n" * offset + markdown
 
         def figure_url(svg: str) -> str:
             return get_relative_url(self.figure_paths[svg], page.url)
 
         errors = [] if self.serving else None
+        reparsed = page_module.REPARSED["count"]
         try:
             rendered = self.journal.render(markdown, entry, self.outcome, figure_url, errors)
         except JournalError as err:
@@ -411,7 +408,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         for err in errors or []:
             if str(err) not in logged:  # not yet told when the entry was read
                 preview_log.error("journal: %s", err)
-        return rendered[offset:] if offset else rendered
+        if page_module.REPARSED["count"] != reparsed:  # another plugin changed the page's text
+            log.debug("journal: %s: parsed again (not the text read from the file)", entry.path)
+        return rendered
 
     def on_serve(self, server, *, config, builder):
         _poll_every(server, PREVIEW_POLL_SECONDS)
