@@ -59,6 +59,7 @@ from . import (
     site,
     site_cache,
 )
+from .notebook_export import Exporter
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
@@ -118,6 +119,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         # after they finish rebuilds every page (a --dirty preview would keep the placeholders).
         self.background: background.Background | None = None
         self.placeholders = self.refresh_all = False
+        self.exporter: Exporter | None = None
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
@@ -174,6 +176,11 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         )
         if self.identity is not None:  # a whole journal: the site's hooks, theme and assets too
             site.register(config)
+        self.exporter = (  # each entry's notebook to take home (notebook_export.py)
+            Exporter(self.journal, site_cache.store("notebooks", folder) if on else None)
+            if self.identity is not None and self.journal.executes
+            else None
+        )
         return config
 
     def on_post_build(self, *, config):
@@ -278,6 +285,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         elif self.dirty:  # after every plugin's on_files: the blog moves entries' output paths
             self._mark_changed(files)
             reread.keep_listings(files)
+        if self.exporter is not None:  # the entries' final addresses, for notebooks' links
+            self.exporter.know(files, config, [*self.entries, *self.notebook_pages])
         return nav
 
     def _mark_changed(self, files: Files) -> None:
@@ -386,6 +395,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def on_page_markdown(self, markdown, *, page, config, files):
         if page.file.src_uri in self.notebook_pages:
+            if self.exporter is not None:
+                self.exporter.notebook_entry(page, config)
             return re.sub(
                 re.escape(NOTEBOOK_FIGURE) + r"([\w/.-]+)",
                 lambda m: get_relative_url(m.group(1), page.url),
@@ -404,6 +415,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             rendered = self.journal.render(markdown, entry, self.outcome, figure_url, errors)
         except JournalError as err:
             raise PluginError(f"journal: {err}") from None
+        if self.exporter is not None and not errors:
+            self.exporter.entry(page, config, source, entry, self.outcome)
         logged = {str(err) for err in self.errors}
         for err in errors or []:
             if str(err) not in logged:  # not yet told when the entry was read
