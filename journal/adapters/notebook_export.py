@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import codelinks, export, notebook
 from ..errors import JournalError
+from ..results import RunResult
 from . import site_cache
 
 log = logging.getLogger("mkdocs.plugins.journal")
@@ -40,6 +41,8 @@ class Exporter:
     def entry(self, page, config, text: str, entry, outcome) -> None:
         if not entry.runs:  # a page without runs (the home page, the roadmap): nothing to take
             return
+        if not all(isinstance(outcome.get((entry.path, r.name)), RunResult) for r in entry.runs):
+            return  # a run failed, or the preview has not run it yet: no notebook this time
         url = page.canonical_url or page.url
         key = export.cache_key(self.journal, text, entry, outcome, url, self.commit)
 
