@@ -265,14 +265,19 @@ def run(file, function="main"):
 '''
 
 COLAB = """\
-# In Colab or another Python, a few runs read data from outside the journal (listed in the
-# first cell): those files differ between versions, and so may the numbers computed from them.
+# Some runs read files outside the journal (listed in the first cell): on another machine they
+# differ or are missing, and so may the numbers computed from them.
 """
 
 
-def setup_cell(root: Path, sources: list[Path], outside: bool, files: list[str]) -> str:
+def versions(root: Path, sources: list[Path]) -> list[str]:
+    """``name==version`` (from requirements.lock) of every library the sources import."""
     pins = _pins(root)
-    wanted = [f"{name}=={pins[name]}" for name in third_party(sources, pins) if name in pins]
+    return [f"{name}=={pins[name]}" for name in third_party(sources, pins) if name in pins]
+
+
+def setup_cell(root: Path, sources: list[Path], outside: bool, files: list[str]) -> str:
+    wanted = versions(root, sources)
     modules = sorted({p.stem if p.name != "__init__.py" else p.parent.name for p in sources})
     return SETUP.format(
         threads=THREAD_VARIABLES,
@@ -397,7 +402,7 @@ def _code_markdown(excerpt: snippets.Excerpt, link) -> str:
     where = f"`{excerpt.path}`, lines {excerpt.first_line}\u2013{last}"
     if link is not None:
         where = f"[{where}]({link.url})"
-    return f"{where} (the run cells import it from `{excerpt.path}`):\n\n{fence}python\n{excerpt.text}\n{fence}"
+    return f"{where}:\n\n{fence}python\n{excerpt.text}\n{fence}"
 
 
 def entry_notebook(
@@ -460,6 +465,7 @@ def entry_notebook(
 
     substituted = directives.substitute(text, entry.path, directive, value)
     substituted = _MORE.sub("", _FRONT.sub("", substituted, count=1))
+    substituted = re.sub(r"\A\s*# [^\n]*\n", "", substituted)  # the title: the first cell has it
     runs = {r.name: r for r in entry.runs}
     parts = _RUN_SPLIT.split(substituted)
     for i, part in enumerate(parts):
@@ -473,27 +479,36 @@ def entry_notebook(
     if commit is not None and commit.sha:
         at = f" at commit [`{commit.sha[:7]}`](https://github.com/{commit.repository}/tree/{commit.sha})"
     outside = sorted(planner.plan.outside)
+    sources = sorted(planner.plan.sources)
+    pinned = ", ".join(versions(journal.root, sources)) or "no other library"
     lines = [
         f"# {title}",
         "",
-        f"{description}" if description else "",
+        f"*{description}*" if description else "",
         "",
-        f"This notebook is the entry {link}, generated from the journal{at}: its prose, and a "
-        "cell for every run, which calls the snippet's function as the journal's engine does "
-        "(one BLAS thread, seeds 0, a fresh import). Run it top to bottom (*Run All*): it "
-        "prints the numbers the page shows and draws its figures. The first cells write the "
-        "journal's files it needs into this folder (`snippets/`, ...).",
+        f"This notebook is the entry {link}, generated from the journal{at}. Run it top to "
+        "bottom (*Run All*): each run cell calls the snippet's function as the journal's engine "
+        "does (one BLAS thread, seeds 0, the snippet imported afresh) and prints and draws what "
+        "the page shows; the numbers in the text are the page's. The first cells write the "
+        "journal's files the runs need into this folder. The code the page shows is in Markdown "
+        "blocks, not cells: the run cells import it from those files (run on its own, a section "
+        "of a module would miss the module's imports and constants).",
+        "",
+        f"The page was computed with Python {platform.python_version()} and {pinned}: with "
+        "these the numbers agree to the last digit (the setup cell's `%pip` line installs them). "
+        "Another Python (Colab's, say) or other versions can change some, above all those "
+        "computed from the installation's own files (the source of a standard library module, a "
+        "data set shipped with a library).",
     ]
     if outside:
         lines += [
             "",
-            "Some runs read files from outside the journal, from the Python installation: "
+            "Some runs read files from outside the journal: "
             + ", ".join(f"`{_short(p)}`" for p in outside)
-            + ". With another Python or library version (Colab's, say) those files differ, and "
-            "so may the numbers computed from them.",
+            + ". On another machine those differ or are missing, and so may the numbers "
+            "computed from them.",
         ]
     head.markdown("\n".join(lines))
-    sources = sorted(planner.plan.sources)
     files = {journal.rel(path): path for path in sources}
     for rel in sorted(planner.plan.data):
         files.setdefault(rel, journal.root / rel)
