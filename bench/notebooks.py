@@ -75,9 +75,8 @@ def main() -> None:
     for entry in entries:
         if not entry.runs:
             continue
-        text = (ROOT / entry.path).read_text(encoding="utf-8")
         started = time.perf_counter()
-        export.entry_notebook(journal, text, entry, outcome, "https://example.org/", commit)
+        export.entry_notebook(journal, entry, outcome, "https://example.org/", commit)
         ms = (time.perf_counter() - started) * 1000
         total += ms
         print(f"  {journal.slug_of(entry.path):36s} {ms:7.1f} ms")

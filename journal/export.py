@@ -43,7 +43,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import deps, directives, frontmatter, frozen, keys, notebook, render, runner, snippets
+from . import deps, frontmatter, frozen, keys, notebook, render, runner, snippets
 from .cache import sha256_file
 from .directives import Code, Invalid, ParsedEntry, Run, ValueRef
 from .errors import JournalError
@@ -407,7 +407,6 @@ def _code_markdown(excerpt: snippets.Excerpt, link) -> str:
 
 def entry_notebook(
     journal: Journal,
-    text: str,
     entry: ParsedEntry,
     outcome: dict,
     page_url: str,
@@ -415,14 +414,14 @@ def entry_notebook(
     entry_url: Callable[[str], str | None] = lambda slug: None,
     code_link: Callable[[snippets.Excerpt], object] = lambda excerpt: None,
 ) -> bytes:
-    """The notebook of the written entry ``entry`` (its Markdown ``text``), from the results of
-    its runs (``outcome``, as the build has them: (entry path, run name) -> result or error).
+    """The notebook of the written entry ``entry`` (parsed from its whole file, front matter
+    included), from the results of its runs (``outcome``, as the build has them: (entry path, run name) -> result or error).
 
     ``page_url`` is the entry's published address; ``commit`` the commit it is published from;
     ``entry_url(slug)`` another entry's address; ``code_link(excerpt)`` a code block's link.
     Raises the first JournalError of a run it needs."""
     slug = journal.slug_of(entry.path)
-    title, description = _title(text, slug)
+    title, description = _title(entry.text, slug)
     planner = _Planner(journal, outcome, entry, slug)
     body = _Cells()
 
@@ -444,26 +443,32 @@ def entry_notebook(
         source, meta = _run_cell(step)
         body.code(source, meta)
 
-    def directive(d) -> str:
-        if isinstance(d, Run):
-            return _RUN_MARK.format(d.name)
-        if isinstance(d, Code):
-            excerpt = snippets.read(journal.snippets_dir, journal.root, d.file, d.section, d.where)
-            planner.add_sources(d.file, d.where)
+    def replace(item) -> str:
+        """What a directive or a value reference of the page becomes in the prose."""
+        if isinstance(item, Run):
+            return _RUN_MARK.format(item.name)
+        if isinstance(item, Code):
+            excerpt = snippets.read(
+                journal.snippets_dir, journal.root, item.file, item.section, item.where
+            )
+            planner.add_sources(item.file, item.where)
             return "\n" + _code_markdown(excerpt, code_link(excerpt)) + "\n"
-        if isinstance(d, Invalid):
-            raise d.error
+        if isinstance(item, Invalid):
+            raise item.error
+        if isinstance(item, JournalError):  # a value reference that cannot be read
+            raise item
+        if isinstance(item, ValueRef):
+            result = outcome.get((entry.path, item.name))
+            if not isinstance(result, RunResult) or item.key not in result.values:
+                raise JournalError(f"no value {item.name}.{item.key}", item.where)
+            return html.unescape(render.value_text(result.values[item.key], item))
         return ""  # ::output, ::figure: the run cell prints and draws them
 
-    def value(ref: ValueRef | JournalError) -> str:
-        if isinstance(ref, JournalError):
-            raise ref
-        result = outcome.get((entry.path, ref.name))
-        if not isinstance(result, RunResult) or ref.key not in result.values:
-            raise JournalError(f"no value {ref.name}.{ref.key}", ref.where)
-        return html.unescape(render.value_text(result.values[ref.key], ref))
-
-    substituted = directives.substitute(text, entry.path, directive, value)
+    pieces, pos = [], 0
+    for span in entry.spans:  # where the page replaces something, in order (directives.py)
+        pieces += [entry.text[pos : span.start], replace(span.item)]
+        pos = span.end
+    substituted = "".join([*pieces, entry.text[pos:]])
     substituted = _MORE.sub("", _FRONT.sub("", substituted, count=1))
     substituted = re.sub(r"\A\s*# [^\n]*\n", "", substituted)  # the title: the first cell has it
     runs = {r.name: r for r in entry.runs}
@@ -561,7 +566,7 @@ def _own_source() -> str:
 
 
 def cache_key(
-    journal: Journal, text: str, entry: ParsedEntry, outcome: dict, page_url: str, commit=None
+    journal: Journal, entry: ParsedEntry, outcome: dict, page_url: str, commit=None
 ) -> str:
     """What an entry's notebook is made of, hashed: this module, the journal's environment,
     the entry's text and address, the commit, and the key of every run's result (a run's key
@@ -569,7 +574,7 @@ def cache_key(
     files the notebook writes are covered too) and the files its code blocks show."""
     h = hashlib.sha256(f"{FORMAT}\0{_own_source()}\0{journal.environment_key}".encode())
     sha = (commit.repository, commit.sha) if commit is not None else None
-    h.update(json.dumps([text, page_url, sha]).encode())
+    h.update(json.dumps([entry.text, page_url, sha]).encode())
     for run in entry.runs:
         result = outcome.get((entry.path, run.name))
         if isinstance(result, RunResult):

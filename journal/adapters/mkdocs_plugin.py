@@ -416,7 +416,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         except JournalError as err:
             raise PluginError(f"journal: {err}") from None
         if self.exporter is not None and not errors:
-            self.exporter.entry(page, config, source, entry, self.outcome)
+            self.exporter.entry(page, config, entry, self.outcome)
         logged = {str(err) for err in self.errors}
         for err in errors or []:
             if str(err) not in logged:  # not yet told when the entry was read

@@ -38,18 +38,17 @@ class Exporter:
                 rel = self.journal.rel(self.journal.entries_dir / src_uri)
                 self.urls[self.journal.slug_of(rel)] = (config.site_url or "") + file.url
 
-    def entry(self, page, config, text: str, entry, outcome) -> None:
+    def entry(self, page, config, entry, outcome) -> None:
         if not entry.runs:  # a page without runs (the home page, the roadmap): nothing to take
             return
         if not all(isinstance(outcome.get((entry.path, r.name)), RunResult) for r in entry.runs):
             return  # a run failed, or the preview has not run it yet: no notebook this time
         url = page.canonical_url or page.url
-        key = export.cache_key(self.journal, text, entry, outcome, url, self.commit)
+        key = export.cache_key(self.journal, entry, outcome, url, self.commit)
 
         def make() -> bytes:
             return export.entry_notebook(
                 self.journal,
-                text,
                 entry,
                 outcome,
                 url,

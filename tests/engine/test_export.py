@@ -115,7 +115,6 @@ def notebook_of(journal, name: str, commit=None) -> tuple[bytes, dict]:
     outcome = journal.run_all(journal.all_entries())
     data = export.entry_notebook(
         journal,
-        path.read_text(),
         entry,
         outcome,
         f"https://example.org/{path.stem}/",
