@@ -6,12 +6,20 @@ folder every worker shares, and the runs execute in one worker at a time (tests/
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from journal.project import Journal
+
+# One BLAS thread per test process, as every run has (journal/runner.py): the workers already use
+# every core, and OpenBLAS's own threads on top of them spin for nothing (training a small GPT in
+# a test took 3.5 times the CPU with them). Set before anything imports numpy (neither pytest
+# nor the engine does; the xdist workers inherit it).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "posts" / "entries"
