@@ -54,10 +54,12 @@ from . import (
     excerpt_once,
     highlight_cache,
     material_cache,
+    math_cache,
     render_cache,
     reread,
     site,
     site_cache,
+    template_cache,
 )
 from .notebook_export import Exporter
 
@@ -106,6 +108,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def __init__(self):
         self.serving = False
+        self.site_folder = None  # where the site caches are kept (None: not kept)
         self.journal: Journal | None = None
         self.entries: dict[str, ParsedEntry] = {}
         self.outcome: dict = {}
@@ -174,6 +177,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             site_cache.store("readtime", folder) if on else None,
             site_cache.store("search", folder) if on else None,
         )
+        math_cache.install(site_cache.store("mathml", folder) if on else None)
+        self.site_folder = folder if on else None  # compiled templates kept there (on_env)
         if self.identity is not None:  # a whole journal: the site's hooks, theme and assets too
             site.register(config)
         self.exporter = (  # each entry's notebook to take home (notebook_export.py)
@@ -182,6 +187,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             else None
         )
         return config
+
+    def on_env(self, env, *, config, files):
+        template_cache.install(env, self.site_folder)
+        return env
 
     def on_post_build(self, *, config):
         site_cache.save_all()

@@ -24,9 +24,14 @@ def test_the_site_caches_change_no_byte_of_the_site(tmp_path):
     stored = {p.name: p.stat().st_mtime_ns for p in caches.glob("*.json")}
     highlighted = json.loads((caches / "highlight.json").read_text())["values"]
     assert len(highlighted) > 50  # every code block of every entry, once
+    assert len(json.loads((caches / "mathml.json").read_text())["values"]) > 50  # formulas
+    kept = {p.relative_to(caches) for p in caches.rglob("*") if p.is_file()}
+    assert {p.parent.name for p in kept} >= {"pages", "excerpts", "templates"}
     sitebuild.build(tmp_path / "warm", env={**env, "JOURNAL_SITE_CACHE": str(caches)})
     # the warm build found everything: it added nothing, so it rewrote no store
     assert {p.name: p.stat().st_mtime_ns for p in caches.glob("*.json")} == stored
+    # ... and converted no page, excerpt or template again
+    assert {p.relative_to(caches) for p in caches.rglob("*") if p.is_file()} == kept
 
     off = sitebuild.digests(tmp_path / "off")
     assert {"index.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json"} <= set(off)

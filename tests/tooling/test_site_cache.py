@@ -8,6 +8,7 @@ import json
 import os
 
 import markdown
+import pytest
 from pymdownx.highlight import Highlight
 
 from journal.adapters import highlight_cache, site_cache
@@ -101,3 +102,25 @@ def test_the_preview_reparses_an_entry_only_when_its_text_changes():
     assert reread.parse(text, "posts/x.md", strict=False) is entry
     changed = reread.parse(text + "{{ two.value }}\n", "posts/x.md", strict=False)
     assert changed is not entry and [str(p) for p in changed.problems]
+
+
+def test_mathml_is_kept_by_formula_and_a_failing_formula_is_not(tmp_path):
+    from journal.adapters import math_cache
+    from journal.adapters.hooks import mathml
+
+    made = mathml.to_mathml("x^2 + \\frac{1}{2}", "block")  # the hook's own
+    store = site_cache.Store("mathml", tmp_path)
+    math_cache.install(store)
+    try:
+        assert mathml.to_mathml("x^2 + \\frac{1}{2}", "block") == made  # made and kept
+        assert mathml.to_mathml("x^2 + \\frac{1}{2}", "block") == made  # found
+        assert (store.hits, store.misses) == (1, 1)
+        assert mathml.to_mathml("x^2 + \\frac{1}{2}", "inline") != made  # the mode is keyed
+        for _ in range(2):  # an unsupported command fails every time, and is never kept
+            with pytest.raises(ValueError, match="unsupported command"):
+                mathml.to_mathml("\\notacommand x", "inline")
+        assert len(store.values) == 2
+        assert "x^2" in mathml.render_math('<span class="arithmatex">\\(x^2\\)</span>')
+    finally:
+        math_cache.install(None)
+    assert mathml.to_mathml is math_cache._original
