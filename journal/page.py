@@ -4,6 +4,7 @@ results of its runs (a frozen run's output says where and when it was measured).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import codelinks, directives, frozen, render, snippets
@@ -16,27 +17,34 @@ if TYPE_CHECKING:
     from .project import Journal
 
 
+@dataclass
+class Rendered:
+    """An entry's page: its Markdown, and the problems it shows (each with file:line, in page
+    order). Rendering never raises for a problem of the content: the caller decides whether
+    one stops a build (the adapter: a strict build stops at the first, the preview shows all)."""
+
+    markdown: str
+    errors: list[JournalError] = field(default_factory=list)
+
+
 def render_entry(
     journal: Journal,
     text: str,
     entry: ParsedEntry,
     outcome: dict[tuple[str, str], RunResult | JournalError],
     figure_url: Callable[[str], str],
-    errors: list[JournalError] | None = None,
-) -> str:
-    """The entry's Markdown with every directive replaced by what it stands for.
+) -> Rendered:
+    """The entry's Markdown (``text``: what was parsed, or its end) with every directive
+    replaced by what it stands for; a problem is shown where it is and listed.
 
-    ``figure_url(svg)`` publishes a figure and returns its URL relative to the page. With
-    ``errors=None`` the first problem raises; with a list, problems are shown in the page
-    and appended to it (the live preview keeps running).
+    ``figure_url(svg)`` publishes a figure and returns its URL relative to the page.
     """
     entry, start = parsed_as(entry, text)
+    errors: list[JournalError] = []
     runs = {run.name: run for run in entry.runs}
     with_output = {d.name for d in entry.directives if isinstance(d, Output)}
 
     def fail(err: JournalError, inline: bool = False) -> str:
-        if errors is None:
-            raise err
         if err not in errors:
             errors.append(err)
         return render.error_inline(err) if inline else render.error_block(err)
@@ -63,7 +71,7 @@ def render_entry(
                     return fail(result)
                 return "" if d.name in with_output else measured_note(journal, result, entry, d)
             if isinstance(result, JournalError):
-                return "" if errors is not None else fail(result)
+                return ""  # its ::run line shows the error
             if isinstance(d, Output):
                 block = render.output_block(result.stdout, result.stdout_note)
                 return block + measured_note(journal, result, entry, runs.get(d.name))
@@ -91,7 +99,7 @@ def render_entry(
             return "…"
         result = result_of(ref.name)
         if isinstance(result, JournalError):
-            return fail(result, inline=True) if errors is None else "…"
+            return "…"  # its ::run line shows the error
         if ref.key not in result.values:
             known = ", ".join(sorted(result.values)) or "none"
             close = did_you_mean(ref.key, result.values)
@@ -109,7 +117,7 @@ def render_entry(
         except JournalError as err:
             return fail(err, inline=True)
 
-    return directives.render(entry, directive, value, start)
+    return Rendered(directives.render(entry, directive, value, start), errors)
 
 
 REPARSED = {"count": 0}  # texts that were not the parsed one (another plugin changed the page)

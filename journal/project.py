@@ -1,7 +1,7 @@
-"""The journal as a whole: where its entries, snippets, cache and frozen results live, how it
-executes (one setting, ``execution``), and the entry points the adapter, the tests and the
-command line use. The work itself is done by ``schedule`` (running), ``keys`` (what a run depends
-on), ``cache`` (what is stored) and ``page`` (rendering)."""
+"""The journal as a whole: where its entries, snippets, cache and frozen results live, and the
+entry points the adapter, the tests and the command line use. The work is done elsewhere:
+``settings`` (how it executes), ``running`` (runs, through ``schedule``, ``keys`` and ``cache``),
+``page`` (rendering)."""
 
 from __future__ import annotations
 
@@ -10,39 +10,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import directives, keys, page
+from . import directives, keys, page, running
 from .cache import Cache
 from .directives import ParsedEntry
 from .errors import JournalError
 from .progress import Reporter, Silent
 from .results import RunResult
-from .schedule import IGNORED, Scheduler
+from .schedule import IGNORED
+from .settings import EXECUTION_MODES, execution_from_environment
 
 __all__ = ["EXECUTION_MODES", "IGNORED", "Journal", "execution_from_environment"]
 
-# off: pages without results (a plain build); cache: the cache serves what it holds and keeps
-# what runs; force: every run executes afresh, the cache is neither read nor written. Frozen runs
-# are never executed by any of them (``journal freeze`` does that).
-EXECUTION_MODES = ("off", "cache", "force")
 _SLUG = re.compile(r"^slug:\s*['\"]?([\w-]+)['\"]?\s*$", re.M)
-
-
-def execution_from_environment(default: str = "cache") -> str:
-    """``JOURNAL_EXECUTION=off|cache|force``; the older switches still work:
-    ``JOURNAL_EXECUTE=off`` means off, ``JOURNAL_CACHE=off`` means force."""
-    off = {"0", "off", "false", "no"}
-    mode = os.environ.get("JOURNAL_EXECUTION", "").strip().lower()
-    if mode:
-        if mode not in EXECUTION_MODES:
-            raise JournalError(
-                f"JOURNAL_EXECUTION={mode} is not known", hint=f"use one of {EXECUTION_MODES}"
-            )
-        return mode
-    if os.environ.get("JOURNAL_EXECUTE", "").lower() in off:
-        return "off"
-    if os.environ.get("JOURNAL_CACHE", "").lower() in off:
-        return "force"
-    return default
 
 
 class Journal:
@@ -117,32 +96,6 @@ class Journal:
                 return self.parse_file(path)
         return None
 
-    # -- running ----------------------------------------------------------------------------------
-    def run_all(
-        self, entries: list[ParsedEntry], refreeze: set[tuple[str, str]] = frozenset()
-    ) -> dict[tuple[str, str], RunResult | JournalError]:
-        """Every run of ``entries`` (and of the runs they need): served from ``frozen/`` or the
-        cache when possible, else executed, in dependency order and in parallel where independent.
-
-        Returns a result or an error for each (entry path, run name); never raises for a run.
-        Identical runs (same key) in different entries execute once.
-        """
-        if not self.executes:  # a plain build: pages are rendered without any result
-            return {}
-        return Scheduler(self, refreeze).run(entries)
-
-    def results_for(self, path: Path) -> dict[str, RunResult]:
-        """The results of every run of one entry; raises the first error (for tests and tools)."""
-        entry = self.parse_file(path)
-        outcome = self.run_all([entry])
-        results = {}
-        for run in entry.runs:
-            result = outcome[(entry.path, run.name)]
-            if isinstance(result, JournalError):
-                raise result
-            results[run.name] = result
-        return results
-
     def all_entries(self) -> list[ParsedEntry]:
         """Every Markdown page under the entries folder that parses (others are skipped here;
         the build and ``journal check`` report them)."""
@@ -154,61 +107,24 @@ class Journal:
                 continue
         return entries
 
-    # -- frozen results and the cache's size ------------------------------------------------------
+    # -- running (running.py) ---------------------------------------------------------------------
+    def run_all(
+        self, entries: list[ParsedEntry], refreeze: set[tuple[str, str]] = frozenset()
+    ) -> dict[tuple[str, str], RunResult | JournalError]:
+        """See ``running.run_all``: a result or an error for each (entry path, run name)."""
+        return running.run_all(self, entries, refreeze)
+
+    def results_for(self, path: Path) -> dict[str, RunResult]:
+        """See ``running.results_for``."""
+        return running.results_for(self, path)
+
     def freeze(self, selectors: list[str]) -> dict[tuple[str, str], RunResult | JournalError]:
-        """Execute the frozen runs named by ``SLUG`` (all its frozen runs) or ``SLUG:RUN`` and
-        write their results under ``frozen/``. Raises for a selector that names nothing."""
-        chosen: set[tuple[str, str]] = set()
-        entries: dict[str, ParsedEntry] = {}
-        for selector in selectors:
-            slug, _, name = selector.partition(":")
-            entry = self.find_entry(slug)
-            if entry is None:
-                raise JournalError(f"no entry has the slug {slug!r}", hint="see its front matter")
-            runs = [r for r in entry.runs if (r.name == name if name else r.frozen)]
-            if not runs:
-                known = ", ".join(r.name + (" (frozen)" if r.frozen else "") for r in entry.runs)
-                raise JournalError(
-                    f"{selector}: no {'run ' + repr(name) if name else 'frozen run'} in "
-                    f"{entry.path}",
-                    hint=f"its runs: {known or 'none'}",
-                )
-            for run in runs:
-                if not run.frozen:
-                    raise JournalError(
-                        f"run {run.name!r} is not frozen",
-                        run.where,
-                        hint=f"mark it first: '::run {run.name} {run.file} ... frozen'",
-                    )
-                chosen.add((entry.path, run.name))
-            entries[entry.path] = entry
-        outcome = Scheduler(self, refreeze=chosen).run(list(entries.values()), only=chosen)
-        return {pair: outcome[pair] for pair in sorted(chosen)}
+        """See ``running.freeze``."""
+        return running.freeze(self, selectors)
 
     def prune(self, dry_run: bool = False) -> tuple[list[Path], int]:
-        """Remove from the cache what no current run or notebook can hit; returns what was (or,
-        with ``dry_run``, would be) removed and its size in bytes."""
-        from . import notebook
-
-        scheduler = Scheduler(self, dry=True)
-        reporter, self.reporter = self.reporter, Silent()
-        try:
-            scheduler.run(self.all_entries())
-        finally:
-            self.reporter = reporter
-        notebooks = set()
-        if self.entries_dir.is_dir():
-            for path in sorted(self.entries_dir.rglob("*.ipynb")):
-                try:
-                    nb = notebook.read(path, self.rel(path))
-                except JournalError:
-                    continue
-                notebooks.add(
-                    notebook.cache_key(nb, self.environment_key, self.snippets_dir, self.root)
-                )
-        if not dry_run:
-            self.cache.forget_durations({node.ref for node in scheduler.nodes.values()})
-        return self.cache.prune(scheduler.keys, notebooks, self.root, dry_run)
+        """See ``running.prune``."""
+        return running.prune(self, dry_run)
 
     # -- rendering --------------------------------------------------------------------------------
     def render(
@@ -217,7 +133,6 @@ class Journal:
         entry: ParsedEntry,
         outcome: dict[tuple[str, str], RunResult | JournalError],
         figure_url: Callable[[str], str],
-        errors: list[JournalError] | None = None,
-    ) -> str:
-        """See ``page.render_entry``."""
-        return page.render_entry(self, text, entry, outcome, figure_url, errors)
+    ) -> page.Rendered:
+        """See ``page.render_entry``: the page's Markdown and the problems it shows."""
+        return page.render_entry(self, text, entry, outcome, figure_url)

@@ -48,8 +48,9 @@ from ..check import unusable_folder
 from ..directives import Code, Figure, ParsedEntry, Run
 from ..errors import JournalError, Location
 from ..progress import Reporter
-from ..project import EXECUTION_MODES, Journal, execution_from_environment
+from ..project import Journal
 from ..results import RunResult
+from ..settings import EXECUTION_MODES, execution_from_environment
 from . import (
     excerpt_once,
     highlight_cache,
@@ -113,6 +114,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.entries: dict[str, ParsedEntry] = {}
         self.outcome: dict = {}
         self.errors: list[JournalError] = []
+        self.told: set[str] = set()
         self.notebook_pages: set[str] = set()
         self.glimpses: dict = {}  # src_uri -> glimpse.Glimpse, for the home page
         self.dirty = False
@@ -206,16 +208,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             self.background.stop()
 
     def _fail(self, err: JournalError) -> None:
-        """In a build, stop; in the preview, log it and show it in the page."""
+        """The one error policy, for every problem of the content the engine reports (front
+        matter, directives, runs, notebooks, rendering, glimpses): a build stops at the first,
+        with its file:line; the preview logs each once and keeps going (the page shows it)."""
         if not self.serving:
             raise PluginError(f"journal: {err}")
-        preview_log.error("journal: %s", err)
+        if str(err) not in self.told:
+            self.told.add(str(err))
+            preview_log.error("journal: %s", err)
         self.errors.append(err)
 
     def on_files(self, files: Files, *, config):
         if self.identity is not None:
             site.add_assets(files, config)
         self.entries, self.errors, self.unexecuted_notebooks = {}, [], []
+        self.told: set[str] = set()  # what the preview has logged in this build
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
         first = self.serving and self.background is None and self.journal.execution == "cache"
         if first:
@@ -239,12 +246,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                     continue
                 if not self.serving and is_draft(text):
                     continue  # a published build leaves drafts out: nothing of theirs runs
-                try:
-                    entry = reread.parse(text, rel, strict=not self.serving)
-                except JournalError as err:
-                    self._fail(err)
-                    continue
-                for problem in entry.problems:  # the preview only: the page shows each one
+                entry = reread.parse(text, rel, strict=False)
+                for problem in entry.problems:  # in order: a build stops at the first
                     self._fail(problem)
                 self.entries[file.src_uri] = entry
             if first:  # what the cache holds now; the rest executes after this build
@@ -418,21 +421,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         def figure_url(svg: str) -> str:
             return get_relative_url(self.figure_paths[svg], page.url)
 
-        errors = [] if self.serving else None
         reparsed = page_module.REPARSED["count"]
-        try:
-            rendered = self.journal.render(markdown, entry, self.outcome, figure_url, errors)
-        except JournalError as err:
-            raise PluginError(f"journal: {err}") from None
-        if self.exporter is not None and not errors:
+        rendered = self.journal.render(markdown, entry, self.outcome, figure_url)
+        for err in rendered.errors:
+            self._fail(err)
+        if self.exporter is not None and not rendered.errors:
             self.exporter.entry(page, config, entry, self.outcome)
-        logged = {str(err) for err in self.errors}
-        for err in errors or []:
-            if str(err) not in logged:  # not yet told when the entry was read
-                preview_log.error("journal: %s", err)
         if page_module.REPARSED["count"] != reparsed:  # another plugin changed the page's text
             log.debug("journal: %s: parsed again (not the text read from the file)", entry.path)
-        return rendered
+        return rendered.markdown
 
     def on_serve(self, server, *, config, builder):
         _poll_every(server, PREVIEW_POLL_SECONDS)

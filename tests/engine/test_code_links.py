@@ -55,7 +55,7 @@ $$\\sum_{i<j} x_i$$
 def rendered(root, entry_text=ENTRY) -> str:
     journal = Journal(root, cache_dir=None, execution="off")
     entry = journal.parse(entry_text, "posts/e.md")
-    return journal.render(entry_text, entry, {}, lambda svg: "x.svg")
+    return journal.render(entry_text, entry, {}, lambda svg: "x.svg").markdown
 
 
 @pytest.fixture

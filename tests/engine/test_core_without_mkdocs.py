@@ -58,7 +58,7 @@ for attempt in ("first", "second"):
     result = outcome[(entry.path, "square")]
     out[attempt] = {
         "cached": bool(getattr(result, "cached", False)),
-        "markdown": journal_.render(entry_path.read_text(), entry, outcome, publish),
+        "markdown": journal_.render(entry_path.read_text(), entry, outcome, publish).markdown,
     }
 try:
     import mkdocs  # noqa: F401

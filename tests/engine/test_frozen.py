@@ -94,9 +94,8 @@ def test_a_changed_dependency_fails_the_build_naming_the_run_and_the_command(sit
     journal = Journal(site.root, show_stale=True)
     entry = journal.parse_file(site.root / "posts/index.md")
     outcome = journal.run_all([entry])
-    errors = []
     text = (site.root / "posts/index.md").read_text()
-    html = journal.render(text, entry, outcome, lambda svg: "fig.svg", errors)
+    html = journal.render(text, entry, outcome, lambda svg: "fig.svg").markdown
     assert "took=0.25" in html and "stale: snippets/speed.py changed" in html
     assert "refreeze with journal freeze bench:speed" in html
 

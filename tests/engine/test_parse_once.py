@@ -6,8 +6,7 @@ numbers in errors stay the file's."""
 from __future__ import annotations
 
 import textwrap
-
-import pytest
+from dataclasses import astuple
 
 from journal import directives, page
 from journal.directives import Code, Invalid, Output, Run, ValueRef
@@ -92,9 +91,8 @@ def test_rendering_scans_the_text_once_and_keeps_the_rest(tmp_path, monkeypatch)
     )
     assert [type(d) for d in seen] == [Run, Output, Code]
 
-    errors: list[JournalError] = []
     before = page.REPARSED["count"]
-    html = journal.render(body, entry, outcome, lambda svg: "f.svg", errors)
+    html, errors = astuple(journal.render(body, entry, outcome, lambda svg: "f.svg"))
     assert calls == [1] and page.REPARSED["count"] == before  # no second scan
     assert "The square is 49 and `{{ sq.value }}` stays literal." in html
     assert "{{ sq.value }}\n::output sq\n```" in html  # the fence is untouched
@@ -109,21 +107,21 @@ def test_a_changed_text_is_parsed_again_with_the_files_line_numbers(tmp_path):
     entry = directives.parse(ENTRY, "posts/e.md", strict=False)
     body = ENTRY.split("---\n", 2)[2].replace("# Spans", "# Spans, retitled")
     before = page.REPARSED["count"]
-    errors: list[JournalError] = []
     result = RunResult(stdout="49\n", values={"value": 49})
-    journal.render(body, entry, {("posts/e.md", "sq"): result}, lambda svg: "f.svg", errors)
+    outcome = {("posts/e.md", "sq"): result}
+    errors = journal.render(body, entry, outcome, lambda svg: "f.svg").errors
     assert page.REPARSED["count"] == before + 1
     assert [e.where.line for e in errors] == [17, 18, 18]  # the file's lines (no square.py: 17)
 
 
-def test_a_strict_render_raises_at_the_files_line(tmp_path):
+def test_rendering_returns_a_failed_run_once_at_the_files_line(tmp_path):
     journal = Journal(tmp_path, cache_dir=None)
-    text = "---\ntitle: x\n---\n\n::run a missing.py\n\n{{ a.value }}\n"
+    text = "---\ntitle: x\n---\n\n::run a missing.py\n\n{{ a.value }}\n::output a\n"
     entry = directives.parse(text, "posts/e.md", strict=False)
-    outcome = {("posts/e.md", "a"): JournalError("boom", entry.runs[0].where)}
-    with pytest.raises(JournalError) as caught:
-        journal.render(text.split("---\n", 2)[2], entry, outcome, lambda svg: "f.svg")
-    assert caught.value.where.line == 5
+    failed = JournalError("boom", entry.runs[0].where)
+    page_ = journal.render(text.split("---\n", 2)[2], entry, {("posts/e.md", "a"): failed}, str)
+    assert page_.errors == [failed] and failed.where.line == 5  # never raised; listed once
+    assert "boom" in page_.markdown and "…" in page_.markdown
 
 
 def test_span_items_are_the_parsed_objects():

@@ -1,0 +1,47 @@
+"""The MkDocs adapter has one error policy: every problem of the content the engine reports
+(front matter, directives, runs, notebooks, rendered pages, glimpses) goes through
+``JournalPlugin._fail``, which stops a build and lets the preview show it. Only the configuration
+(on_config and what it calls) stops a build anywhere else."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ADAPTER = Path(__file__).resolve().parents[2] / "journal" / "adapters" / "mkdocs_plugin.py"
+CONFIGURATION = {"on_config", "apply_identity"}
+
+
+def functions(tree: ast.Module):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            yield node
+
+
+def test_a_build_stops_for_content_in_one_place():
+    tree = ast.parse(ADAPTER.read_text(encoding="utf-8"))
+    stopping = set()
+    for fn in functions(tree):
+        for node in ast.walk(fn):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "PluginError":
+                stopping.add(fn.name)
+    assert stopping == {"_fail"} | CONFIGURATION
+
+
+def test_rendering_and_reading_report_through_fail():
+    tree = ast.parse(ADAPTER.read_text(encoding="utf-8"))
+    reporting = set()
+    for fn in functions(tree):
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "_fail":
+                reporting.add(fn.name)
+    # nothing catches a JournalError from rendering: render returns the page's problems
+    catching = {
+        fn.name
+        for fn in functions(tree)
+        for node in ast.walk(fn)
+        if isinstance(node, ast.ExceptHandler) and "JournalError" in ast.unparse(node.type or node)
+    }
+    assert {"on_files", "on_page_markdown", "_glimpses"} <= reporting
+    assert "on_page_markdown" not in catching and "on_files" not in catching
