@@ -131,6 +131,7 @@ class Cache:
                     fig["index"],
                     fig["label"],
                     self._checked(entry / fig["file"], fig["sha256"]).decode("utf-8"),
+                    fig["sha256"],
                 )
                 for fig in meta["figures"]
             ]
@@ -215,8 +216,11 @@ class Cache:
             for fig, path in figures:
                 svg = path.read_bytes()
                 (staged / fig["file"]).write_bytes(svg)
-                stored_figures.append({**fig, "sha256": sha256_bytes(svg)})
-                figure_list.append(FigureOut(fig["index"], fig["label"], svg.decode("utf-8")))
+                digest = sha256_bytes(svg)
+                stored_figures.append({**fig, "sha256": digest})
+                figure_list.append(
+                    FigureOut(fig["index"], fig["label"], svg.decode("utf-8"), digest)
+                )
             meta = {
                 "format": FORMAT,
                 "values": values,

@@ -150,7 +150,10 @@ def load(root: Path, slug: str, run, depends: dict) -> RunResult:
         stdout = _checked(target / "stdout.txt", record["stdout_sha256"]).decode("utf-8")
         figures = [
             FigureOut(
-                f["index"], f["label"], _checked(target / f["file"], f["sha256"]).decode("utf-8")
+                f["index"],
+                f["label"],
+                _checked(target / f["file"], f["sha256"]).decode("utf-8"),
+                f["sha256"],
             )
             for f in record["figures"]
         ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import codelinks, directives, frozen, render, snippets
+from . import codelinks, directives, frozen, publish, render, snippets
 from .background import Pending, placeholder
 from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
 from .errors import JournalError, did_you_mean
@@ -37,7 +37,7 @@ def render_entry(
     """The entry's Markdown (``text``: what was parsed, or its end) with every directive
     replaced by what it stands for; a problem is shown where it is and listed.
 
-    ``figure_url(svg)`` publishes a figure and returns its URL relative to the page.
+    ``figure_url(name)``: the URL, relative to the page, of a published file (``publish``).
     """
     entry, start = parsed_as(entry, text)
     errors: list[JournalError] = []
@@ -86,7 +86,12 @@ def render_entry(
                     )
                 width, height = render.svg_size(fig.svg)
                 return render.figure_block(
-                    figure_url(fig.svg), d.alt, d.caption, width, height, d.keep_colours
+                    figure_url(publish.figure_name(fig)),
+                    d.alt,
+                    d.caption,
+                    width,
+                    height,
+                    d.keep_colours,
                 )
         except JournalError as err:
             return fail(err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,10 +14,16 @@ class FigureOut:
     index: int
     label: str
     svg: str
+    sha256: str = field(default="", compare=False, repr=False)  # as the cache recorded it
 
     @property
     def name(self) -> str:
         return self.label or str(self.index)
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the SVG's bytes: the stored checksum, else computed."""
+        return self.sha256 or hashlib.sha256(self.svg.encode()).hexdigest()
 
 
 @dataclass

@@ -25,11 +25,8 @@ still work. ``JOURNAL_CACHE_DIR=PATH`` puts the cache elsewhere (shared by sever
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,14 +39,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import background, frontmatter, glimpse, identity, notebook
+from .. import background, frontmatter, glimpse, identity, publish
 from .. import page as page_module
 from ..check import unusable_folder
-from ..directives import Code, Figure, ParsedEntry, Run
+from ..directives import Code, ParsedEntry, Run
 from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import Journal
-from ..results import RunResult
 from ..settings import EXECUTION_MODES, execution_from_environment
 from . import (
     excerpt_once,
@@ -81,10 +77,8 @@ def _preview_logger() -> logging.Logger:
 
 
 preview_log = _preview_logger()
-FIGURES_DIR = "figures"
 SITE_CACHE = "site"  # the site's own caches (highlighted code), in the cache folder
 PREVIEW_POLL_SECONDS = 0.1  # how often the preview looks for saved files (mkdocs: 0.5)
-NOTEBOOK_FIGURE = "journal-notebook-figure:"  # stands for a figure's URL until the page is known
 
 
 class NotebookPage(File):
@@ -200,7 +194,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             notebooks = self.unexecuted_notebooks
             self.background.start(
                 list(self.entries.values()),
-                then=lambda: [self._execute_notebook(f) for f in notebooks],
+                then=lambda: [
+                    publish.execute_notebook(self.journal, Path(f.abs_src_path)) for f in notebooks
+                ],
             )
 
     def on_shutdown(self):
@@ -231,7 +227,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         # runs would otherwise wait for it alone (one more process than cores, for its length).
         with ThreadPoolExecutor(max_workers=1) as pool:
             executing = {
-                f.src_uri: pool.submit(self._execute_notebook, f, first) for f in notebooks
+                f.src_uri: pool.submit(
+                    publish.execute_notebook, self.journal, Path(f.abs_src_path), first
+                )
+                for f in notebooks
             }
             for file in files.documentation_pages():
                 text = file.content_string
@@ -318,108 +317,41 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             if any(os.path.getmtime(p) > built for p in sources):
                 file.is_modified = lambda: True
 
-    def _execute_notebook(self, file, lookup_only: bool = False):
-        """(notebook, executed node, cached, seconds) or the error; in a thread of its own.
-        ``lookup_only``: from the cache or not executed (the preview's first build)."""
-        rel = self.journal.rel(Path(file.abs_src_path))
-        started = time.perf_counter()
-        try:
-            nb = notebook.read(Path(file.abs_src_path), rel)
-            if not self.journal.executes:
-                return nb, nb.node, False, 0.0
-            store = notebook.NotebookCache(self.journal.cache)
-            if lookup_only:
-                j = self.journal
-                node = store.get(notebook.cache_key(nb, j.environment_key, j.snippets_dir, j.root))
-                if node is None:
-                    self.unexecuted_notebooks.append(file)
-                return nb, node or nb.node, node is not None, 0.0
-            node, cached, _ = notebook.executed(
-                nb,
-                store,
-                self.journal.environment_key,
-                self.journal.snippets_dir,
-                self.journal.root,
-            )
-            return nb, node, cached, time.perf_counter() - started
-        except JournalError as err:
-            return err, None, False, time.perf_counter() - started
-
     def _notebook_pages(self, files: Files, config, found: list, executing: dict) -> None:
-        """Each ``*.ipynb`` among the entries becomes a Markdown page beside them (written under
-        the cache folder, never into a watched folder); the page keeps the notebook's
-        ``src_uri``."""
-        pages: set[str] = set()
-        folder = self.journal.cache.root  # a scratch folder, removed at exit, if not kept
+        """Each ``*.ipynb`` among the entries becomes the page the engine made of it
+        (``publish.notebook_page``), keeping the notebook's ``src_uri``, and its images."""
+        self.notebook_pages = set()
         for file in found:
             rel = self.journal.rel(Path(file.abs_src_path))
-            md_uri = file.src_uri[: -len(".ipynb")] + ".md"  # where its Markdown is kept
-            nb, node, cached, seconds = executing[file.src_uri].result()
-            with self.journal.reporter.lock:
-                self.journal.reporter.total += 1
-            try:
-                if isinstance(nb, JournalError):
-                    raise nb
-
-                def publish(data: bytes, ext: str) -> tuple[str, int, int]:
-                    digest = hashlib.sha256(data).hexdigest()[:20]
-                    src_uri = f"{FIGURES_DIR}/{digest}.{ext}"
-                    if files.get_file_from_path(src_uri) is None:
-                        files.append(File.generated(config, src_uri, content=data))
-                    width, height = notebook.image_size(data, ext)
-                    return f"{NOTEBOOK_FIGURE}{src_uri}", width, height
-
-                markdown = notebook.to_markdown(nb, node, publish)
-            except JournalError as err:
-                self.journal.reporter.finished(rel, "FAILED", seconds, err)
-                self._fail(err)
+            made = publish.notebook_page(
+                self.journal, file.src_uri, rel, executing[file.src_uri].result()
+            )
+            if made.error is not None:
+                self._fail(made.error)
                 continue
-            status = "cached" if cached else "executed"
-            if file in self.unexecuted_notebooks:
-                status = "waiting"  # shown without outputs till the background executes it
-            self.journal.reporter.finished(rel, status, seconds)
-            page_path = folder / "pages" / md_uri
-            page_path.parent.mkdir(parents=True, exist_ok=True)
-            if not page_path.is_file() or page_path.read_text(encoding="utf-8") != markdown:
-                page_path.write_text(markdown, encoding="utf-8")
+            if made.status == "waiting":  # the preview's first build: executed afterwards
+                self.unexecuted_notebooks.append(file)
+            _add(files, config, made.files)
             files.remove(file)
-            page = NotebookPage.generated(config, file.src_uri, abs_src_path=str(page_path))
-            files.append(page)
-            pages.add(file.src_uri)
-        self.notebook_pages = pages
+            files.append(NotebookPage.generated(config, file.src_uri, abs_src_path=str(made.path)))
+            self.notebook_pages.add(file.src_uri)
 
     def _publish_figures(self, files: Files, config) -> None:
-        """Add each figure an entry shows to the site, named by its content's hash."""
-        self.figure_paths: dict[str, str] = {}
-        for entry in self.entries.values():
-            for d in entry.directives:
-                result = self.outcome.get((entry.path, getattr(d, "name", None)))
-                if not isinstance(d, Figure) or not isinstance(result, RunResult):
-                    continue
-                fig = result.figure(d.figure)
-                if fig is None:
-                    continue  # reported when the page is rendered
-                digest = hashlib.sha256(fig.svg.encode()).hexdigest()[:20]
-                src_uri = f"{FIGURES_DIR}/{digest}.svg"
-                if src_uri not in self.figure_paths.values():
-                    files.append(File.generated(config, src_uri, content=fig.svg.encode()))
-                self.figure_paths[fig.svg] = src_uri
+        """Add each figure an entry shows to the site (``publish.figures``)."""
+        published, self.figure_paths = publish.figures(list(self.entries.values()), self.outcome)
+        _add(files, config, published)
 
     def on_page_markdown(self, markdown, *, page, config, files):
         if page.file.src_uri in self.notebook_pages:
             if self.exporter is not None:
                 self.exporter.notebook_entry(page, config)
-            return re.sub(
-                re.escape(NOTEBOOK_FIGURE) + r"([\w/.-]+)",
-                lambda m: get_relative_url(m.group(1), page.url),
-                markdown,
-            )
+            return publish.notebook_figures(markdown, lambda name: get_relative_url(name, page.url))
         entry = self.entries.get(page.file.src_uri)
         if entry is None:
             return markdown
 
-        def figure_url(svg: str) -> str:
-            return get_relative_url(self.figure_paths[svg], page.url)
+        def figure_url(name: str) -> str:
+            return get_relative_url(name, page.url)
 
         reparsed = page_module.REPARSED["count"]
         rendered = self.journal.render(markdown, entry, self.outcome, figure_url)
@@ -439,6 +371,13 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         if self.placeholders:  # rebuild (and reload the pages) when the first build's runs end
             self.background.when_done(lambda: _rebuild_soon(server))
         return server
+
+
+def _add(files: Files, config, published: dict[str, bytes]) -> None:
+    """The engine's files to publish (name -> content, named by content) among the site's."""
+    for name, data in published.items():
+        if files.get_file_from_path(name) is None:
+            files.append(File.generated(config, name, content=data))
 
 
 def apply_identity(config, ident: identity.Identity, serving: bool = False) -> None:

@@ -45,3 +45,17 @@ def test_rendering_and_reading_report_through_fail():
     }
     assert {"on_files", "on_page_markdown", "_glimpses"} <= reporting
     assert "on_page_markdown" not in catching and "on_files" not in catching
+
+
+def test_the_adapter_only_wires_mkdocs_events():
+    """Executing notebooks, making their pages and naming published files are the engine's
+    (journal/publish.py): the adapter hashes, times and converts nothing itself."""
+    tree = ast.parse(ADAPTER.read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported |= {f"{node.module or ''}:{alias.name}" for alias in node.names}
+    assert not {"hashlib", "time", "re", "nbformat"} & imported
+    assert not {":notebook", "..:notebook", "results:RunResult", "..results:RunResult"} & imported
