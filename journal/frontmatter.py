@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .errors import JournalError, Location
+
 DESCRIPTION_LENGTH = (50, 160)
 REQUIRED = (
     "title",
@@ -168,3 +170,23 @@ def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> li
     ):
         report(line_of("tags"), "tags: must be a list of words")
     return found
+
+
+def first_problem(text: str, rel: str) -> JournalError | None:
+    """The first value of a page's front matter that cannot be read (an impossible date, say),
+    at its own line and naming its field; None if all can (or there is no front matter). The
+    build stops on it before running anything (MkDocs would say only "month must be...")."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return None
+    try:
+        front = load("\n".join(lines[1:end]), first_line=2)
+    except (yaml.YAMLError, NotAMapping):
+        return None  # MkDocs reports these itself, with their line
+    if not front.problems:
+        return None
+    line, message = front.problems[0]
+    return JournalError(message, Location(rel, line), hint="journal check lists every problem")

@@ -30,7 +30,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -43,7 +42,7 @@ from .. import background, frontmatter, glimpse, identity, publish
 from .. import page as page_module
 from ..check import unusable_folder
 from ..directives import Code, ParsedEntry, Run
-from ..errors import JournalError, Location
+from ..errors import JournalError
 from ..progress import Reporter
 from ..project import Journal
 from ..settings import EXECUTION_MODES, execution_from_environment
@@ -414,26 +413,7 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
     }
 
 
-def front_matter_error(text: str, rel: str) -> JournalError | None:
-    """The first value of a page's front matter that cannot be read (an impossible date, say),
-    at its own line and naming its field; None if all can (or there is no front matter)."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return None
-    try:
-        front = frontmatter.load("\n".join(lines[1:end]), first_line=2)
-    except (yaml.YAMLError, frontmatter.NotAMapping):
-        return None  # MkDocs reports these itself, with their line
-    if not front.problems:
-        return None
-    line, message = front.problems[0]
-    return JournalError(message, Location(rel, line), hint="journal check lists every problem")
-
-
-_front_matter_error = reread.front_matter_check(front_matter_error)  # the preview re-reads
+_front_matter_error = reread.front_matter_check(frontmatter.first_problem)  # the preview re-reads
 
 
 def is_draft(text: str) -> bool:

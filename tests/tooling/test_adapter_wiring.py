@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from journal import frontmatter
+
 ADAPTER = Path(__file__).resolve().parents[2] / "journal" / "adapters" / "mkdocs_plugin.py"
 CONFIGURATION = {"on_config", "apply_identity"}
 
@@ -57,5 +59,15 @@ def test_the_adapter_only_wires_mkdocs_events():
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported |= {f"{node.module or ''}:{alias.name}" for alias in node.names}
-    assert not {"hashlib", "time", "re", "nbformat"} & imported
+    assert not {"hashlib", "time", "re", "nbformat", "yaml"} & imported
     assert not {":notebook", "..:notebook", "results:RunResult", "..results:RunResult"} & imported
+
+
+def test_the_front_matter_check_the_build_runs_is_the_cores():
+    text = "---\ntitle: T\ndate: 2026-13-01\n---\n\nBody\n"
+    err = frontmatter.first_problem(text, "posts/e.md")
+    assert (str(err.where), err.message) == (
+        "posts/e.md:3",
+        "date: 2026-13-01 is not a date (month must be in 1..12; write YYYY-MM-DD)",
+    )
+    assert frontmatter.first_problem("---\ntitle: T\n---\nBody\n", "posts/e.md") is None
