@@ -10,7 +10,8 @@ whose snippet the preview saves (probability-you-can-run, softmax.py) is never c
 changes one entry, as it does while writing. Measured, for each N:
 
 - warm: `mkdocs build --strict`, nothing changed (median of --repeat);
-- off: the same with JOURNAL_EXECUTION=off (no runs: the pages alone);
+- off: the same with JOURNAL_EXECUTION=off (no runs: the pages alone), after one untimed
+  build so the site caches hold its pages (they differ from the warm build's);
 - cold: the site's own caches emptied (the runs' results kept: the cost apart from execution);
 - preview: `journal preview`, save a snippet section, until the reloaded page shows it, minus the
   runs' own time (bench/preview_latency.py's definition; median of --saves).
@@ -156,6 +157,8 @@ def main(argv=None) -> int:
                 clear_site_caches(cache)
                 cold.append(run_build(root, **env))
             warm = [run_build(root, **env) for _ in range(args.repeat)]
+            if "off" not in args.skip:  # its pages differ (no results): fill the caches first
+                run_build(root, JOURNAL_EXECUTION="off", **env)
             off = [
                 run_build(root, JOURNAL_EXECUTION="off", **env)
                 for _ in range(0 if "off" in args.skip else args.repeat)
