@@ -28,7 +28,9 @@ def install(store: site_cache.Store | None) -> None:
     if store is None:
         module.to_mathml = original
         return
-    code = hashlib.sha256(inspect.getsource(module).encode()).hexdigest()
+    # the hook's source and that of the module it styles letters with (mathfont.variant)
+    sources = inspect.getsource(module) + inspect.getsource(module.mathfont)
+    code = hashlib.sha256(sources.encode()).hexdigest()
     made_by = ["mathml", code, version("latex2mathml")]
 
     def to_mathml(tex: str, display: str) -> str:

@@ -60,8 +60,18 @@ def test_function_names_are_spaced_from_their_arguments_as_tex_does():
         body("1/27")
         == '<mrow><mn>1</mn><mo lspace="0em" rspace="0em">&#x0002F;</mo><mn>27</mn></mrow>'
     )
-    # Operators latex2mathml writes as <mo> (spaced by the browser) are left alone.
-    assert apply not in body("\\max_i x_i") and apply not in body("\\det A")
+    # Names latex2mathml writes as <mo> (Core spaces an unknown <mo> 0.28em each side) are spaced
+    # as functions too; \\max takes its limit under it in display style, aside inline.
+    limit = '<mo movablelimits="true" lspace="0em" rspace="0em">'
+    assert body("\\max_i x_i") == (
+        f"<mrow><munder>{limit}max</mo><mi>i</mi></munder>{apply}{thin}"
+        "<msub><mi>x</mi><mi>i</mi></msub></mrow>"
+    )
+    assert body("\\operatorname{diag}(p)").startswith(f"<mrow><mi>diag</mi>{apply}<mo stretchy")
+    # In a subscript the name is the script, not a neighbour of the base: no space (lambda_max).
+    assert body("\\lambda_{\\max}") == (
+        "<mrow><msub><mi>&#x003BB;</mi><mrow><mi>max</mi></mrow></msub></mrow>"
+    )
 
 
 def test_tex_that_cannot_be_converted_is_reported_and_left_readable(caplog):

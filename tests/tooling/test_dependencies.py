@@ -31,6 +31,7 @@ USED_BY = {
     "zizmor": ("tests/tooling/test_github.py", '"bin" / "zizmor"'),
     "pre-commit": ("tests/tooling/test_cli.py", 'with_name("pre-commit")'),
     "uv": ("Makefile", "$(UV) pip sync"),
+    "brotli": ("journal/adapters/mathfont.py", 'flavor = "woff2"  # needs brotli'),
     "setuptools": ("pyproject.toml", 'build-backend = "setuptools.build_meta"'),
 }
 # The bench group holds the peers bench/ compares the engine with; it is not checked for use.
