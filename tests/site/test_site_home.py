@@ -6,6 +6,10 @@ the entries' front matter, never from a list written here."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 from urllib.parse import urljoin
 
 import pytest
@@ -290,3 +294,138 @@ def test_the_way_in_reads_well_with_no_entry_and_with_one(count):
         assert soup.select_one(".journal-start a") is None
         assert "No entry yet" in soup.get_text()
         assert soup.find(id=home.NEWEST_ID) is None  # no empty list to announce
+
+
+# ---------------------------------------------------------------- a new journal (journal init)
+
+
+def _cli(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "JOURNAL_EXECUTION")}
+    return subprocess.run(
+        [sys.executable, "-m", "journal.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def _build(root, dest):
+    env = {k: v for k, v in os.environ.items() if k not in ("JOURNAL_EXECUTION",)}
+    env["JOURNAL_CACHE_DIR"] = str(
+        root.parent / "cache"
+    )  # the new journal's own, shared by its builds
+    return subprocess.run(
+        [str(sitebuild.MKDOCS), "build", "--strict", "-d", str(dest)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def new_journal(tmp_path_factory):
+    """A journal as `journal init` writes it: one entry (whose glimpse is a computed value)."""
+    root = tmp_path_factory.mktemp("new") / "journal"
+    done = _cli(
+        "init", root, "--title", "Learning Rust in public", "--author", "Ada",
+        "--about", "Backend engineer, learning Rust", "--repository", "ada/rust-journal",
+        "--yes", cwd=tmp_path_factory.getbasetemp(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def _steps_of(root) -> int:
+    from journal import identity
+
+    return sum(len(part["steps"]) for part in identity.load(root).plan)
+
+
+@pytest.mark.slow
+def test_a_new_journals_home_with_one_entry_and_with_none(new_journal, tmp_path):
+    root = tmp_path / "journal"
+    shutil.copytree(new_journal, root)
+    total = _steps_of(root)
+    (entry,) = (root / "posts" / "entries").glob("*.md")
+    built = _build(root, tmp_path / "one")
+    assert built.returncode == 0, built.stderr[-3000:]
+    soup = soup_of(tmp_path / "one" / "index.html")
+    assert soup.select_one(".journal-progress").get_text(strip=True) == (
+        f"1 of {total} steps written"
+    )
+    start = soup.select_one(".journal-start a.md-button")
+    slug = yaml_meta(entry)["slug"]
+    assert resolve_in(tmp_path / "one", "index.html", start["href"]).parent.name == slug
+    assert soup.select_one(".journal-latest") is None  # the newest is the first: said once
+    assert len(soup.select("li.journal-step--planned")) == total - 1
+    value = soup.select_one(".journal-glimpse__value strong").get_text()
+    page = (tmp_path / "one" / slug / "index.html").read_text(encoding="utf-8")
+    assert f"mean came out at {value}" in page  # the number the entry's prose shows
+    entry_soup = soup_of(tmp_path / "one" / slug / "index.html")
+    assert (
+        entry_soup.select_one(".journal-place")
+        .get_text(" ", strip=True)
+        .startswith(f"Part 1 of {total} · ")
+    )
+    ends = entry_soup.select("nav.journal-plan-nav a")
+    assert [a["href"] for a in ends] == [f"../#{home.PATH_ID}"] * 2  # alone on the path
+
+    entry.unlink()
+    built = _build(root, tmp_path / "none")
+    assert built.returncode == 0, built.stderr[-3000:]
+    soup = soup_of(tmp_path / "none" / "index.html")
+    assert soup.select_one(".journal-progress").get_text(strip=True) == (
+        f"0 of {total} steps written"
+    )
+    assert "No entry yet" in soup.select_one(".journal-start").get_text()
+    assert len(soup.select("li.journal-step--planned")) == total
+    assert soup.find(id=home.NEWEST_ID) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("glimpse_line", "message", "in_check"),
+    [
+        ('glimpse: {figure: "dice:rolls"}', "glimpse.figure: the entry shows no figure dice:rolls", True),
+        ('glimpse: {value: "dices.mean"}', "glimpse.value: the entry has no run 'dices'", True),
+        ('glimpse: {value: "dice.median"}', "glimpse.value: run 'dice' returned no value 'median'", False),
+        ('glimpse: {valeu: "dice.mean"}', "glimpse: unknown key 'valeu'", True),
+    ],
+)  # fmt: skip
+def test_a_bad_glimpse_stops_the_build_and_journal_check_at_its_line(
+    new_journal, tmp_path, glimpse_line, message, in_check
+):
+    root = tmp_path / "journal"
+    shutil.copytree(new_journal, root)
+    (entry,) = (root / "posts" / "entries").glob("*.md")
+    lines = entry.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("glimpse:"))
+    lines[number - 1] = glimpse_line
+    entry.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    where = f"posts/entries/{entry.name}:{number}"
+    built = _build(root, tmp_path / "site")
+    assert built.returncode != 0
+    assert f"{where}: {message}" in built.stderr, built.stderr[-2000:]
+    checked = _cli("check", cwd=root)
+    if in_check:  # found without running anything
+        assert checked.returncode != 0
+        assert f"{where}: {message}" in checked.stdout + checked.stderr
+    else:  # only the run's result can tell; check stays quiet about it
+        assert message not in checked.stdout + checked.stderr
+
+
+def yaml_meta(path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
+
+
+def resolve_in(root, page: str, href: str):
+    base = "/" + page
+    target = urljoin(base, href.split("#")[0]).lstrip("/")
+    path = root / target
+    return path / "index.html" if target == "" or target.endswith("/") else path

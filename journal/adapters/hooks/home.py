@@ -277,7 +277,7 @@ def start_here(page_url: str, glimpses: dict) -> str:
             f'<a class="md-button md-button--primary" href="{url}">'
             f"Start at part {first.position}: {html.escape(first.entry.title)}</a>"
         )
-    if newest is not None:
+    if newest is not None and newest is not first:  # for returning readers
         url = _link(state.urls[newest.entry.src_uri], page_url)
         links.append(
             f'<span class="journal-latest">Latest: <a href="{url}">'
