@@ -109,7 +109,7 @@ class Background:
     def stop(self) -> None:
         """Start nothing more and stop the runs executing (the preview is shutting down)."""
         self.stopping.set()
-        launch.stop()
+        launch.stop(at_once=True)
 
 
 class _Stoppable(Scheduler):

@@ -231,12 +231,16 @@ def server(current_stamp: str, env: dict[str, str]) -> Server | None:
         return _server
 
 
-def stop() -> None:
-    """Stop the fork server (at exit; tests call it too)."""
+def stop(at_once: bool = False) -> None:
+    """Stop the fork server (at exit; tests call it too): once its runs have ended, or
+    ``at_once``, ending them (the preview shutting down: journal/background.py)."""
     global _server
     with _server_lock:
         if _server is not None:
-            _server.retire()
+            if at_once:
+                _server.close()
+            else:
+                _server.retire()
             _server = None
 
 
