@@ -1,5 +1,5 @@
 """axe-core (node_modules/axe-core) finds no accessibility violation on any page, in either
-palette."""
+palette (both checked in one load of each page)."""
 
 from __future__ import annotations
 
@@ -20,20 +20,28 @@ def axe_source():
         pytest.skip(str(err))
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_axe_violations(browser, served, site, axe_source, scheme):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    failures = {}
+def test_no_axe_violations(browser, served, site, axe_source):
+    """Each page is loaded once, in the light palette: axe runs, then the page is switched to the
+    dark palette in place (the header's toggle) and axe runs again."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    ctx.add_init_script("localStorage.clear()")  # the reader's palette is kept: forget it
+    failures, checked = {}, {}
     try:
         page = ctx.new_page()
         for path in site.html_pages():
             rel = path.relative_to(site.root).as_posix().removesuffix("index.html")
-            violations = sitechecks.axe_violations(page, served.url + rel, axe_source)
-            if violations:
-                failures[rel or "/"] = violations
+            page.emulate_media(color_scheme="light")
+            violations = {"default": sitechecks.axe_violations(page, served.url + rel, axe_source)}
+            schemes = [sitechecks.palette(page), sitechecks.switch_palette(page)]
+            violations["slate"] = page.evaluate(sitechecks.AXE_RUN)
+            checked[rel or "/"] = schemes
+            for scheme, found in violations.items():
+                if found:
+                    failures[f"{rel or '/'} ({scheme})"] = found
     finally:
         ctx.close()
-    assert len(site.html_pages()) > 5
+    assert len(checked) > 5
+    assert all(schemes == ["default", "slate"] for schemes in checked.values()), checked
     assert not failures, failures
 
 
@@ -49,5 +57,22 @@ def test_axe_finds_a_violation_when_there_is_one(browser, served, axe_source):
         page.add_script_tag(content=axe_source)
         ids = page.evaluate("() => axe.run(document).then(r => r.violations.map(v => v.id))")
         assert "image-alt" in ids
+    finally:
+        page.close()
+
+
+def test_axe_after_the_switch_sees_the_dark_palette(browser, served, axe_source):
+    """The switch above really puts the page in the dark palette before axe runs again: text
+    that is readable on the light palette only (dark grey in the dark palette) is reported."""
+    page = browser.new_page(color_scheme="light")
+    try:
+        page.goto(served.url)
+        page.wait_for_load_state("networkidle")
+        page.add_style_tag(content='[data-md-color-scheme="slate"] .md-content p {color: #333}')
+        page.add_script_tag(content=axe_source)
+        ids = "() => axe.run(document).then(r => r.violations.map(v => v.id))"
+        assert "color-contrast" not in page.evaluate(ids)
+        assert sitechecks.switch_palette(page) == "slate"
+        assert "color-contrast" in page.evaluate(ids)
     finally:
         page.close()

@@ -49,6 +49,8 @@ class BuiltSite:
     site_url: str  # from the journal's identity (journal.yml), with a trailing slash
     log: str
     snapshot: dict | None = None  # entries' front matter read just before the build
+    env: dict | None = None  # what the build's environment set beyond the session's own
+    clean: bool = False  # the journal's files were as committed: a clone's build would be the same
 
     @property
     def identity(self):
@@ -119,6 +121,28 @@ def read_site_url(path: Path) -> str:
     return read_identity(path).site_url
 
 
+def source_date_epoch() -> str:
+    """SOURCE_DATE_EPOCH as `make` sets it: the environment's, else the last commit's time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        git = ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"]
+        epoch = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "0"
+    return epoch
+
+
+def matches_head() -> bool:
+    """Whether this checkout's files are as committed, but for the engine's package and the tests
+    (a build in a clone of HEAD uses this checkout's installed package anyway): then a build here
+    is byte for byte a build of HEAD, and tests may compare it with builds in clones."""
+    status = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=all", "--", "."]
+        + [":(exclude)tests", ":(exclude)journal"],
+        capture_output=True,
+        text=True,
+    )
+    return status.returncode == 0 and not status.stdout.strip()
+
+
 def build(dest: Path, config: Path | None = None, env: dict | None = None) -> str:
     """Run `mkdocs build --strict` into `dest`; return the log; raise with the log on failure.
     In a test session the session's own build comes first, so the runs are cached."""
@@ -183,7 +207,9 @@ def runs_lock():
 
 @functools.cache
 def built_site() -> BuiltSite:
-    """The site, built once per session (see the module's docstring)."""
+    """The site, built once per session (see the module's docstring), with SOURCE_DATE_EPOCH as
+    `make` sets it and, in a test session, the site's own caches in a folder of their own, empty
+    when the build starts (so tests may compare it with builds made with other caches)."""
     cfg = config_file()
     if SHARED is None:
         tmp = Path(tempfile.mkdtemp(prefix="journal-site-"))
@@ -193,12 +219,25 @@ def built_site() -> BuiltSite:
     record = tmp / "built.pickle"  # written last: its presence means the build is complete
     with runs_lock():
         if not record.is_file():
+            env = {"SOURCE_DATE_EPOCH": source_date_epoch()}
+            if SHARED is not None:
+                env["JOURNAL_SITE_CACHE"] = str(tmp / "site-caches")
+            clean = matches_head() and cfg == ROOT / "mkdocs.yml"
             snapshot = BuiltSite(tmp / "site", cfg, read_site_url(cfg), "").entries()
-            log = _build(tmp / "site", cfg)
+            log = _build(tmp / "site", cfg, env)
             tmp.mkdir(exist_ok=True)
-            record.write_bytes(pickle.dumps({"log": log, "snapshot": snapshot}))
+            done = {"log": log, "snapshot": snapshot, "env": env, "clean": clean}
+            record.write_bytes(pickle.dumps(done))
     done = pickle.loads(record.read_bytes())  # noqa: S301 - written just above, by this session
-    return BuiltSite(tmp / "site", cfg, read_site_url(cfg), done["log"], done["snapshot"])
+    return BuiltSite(
+        tmp / "site",
+        cfg,
+        read_site_url(cfg),
+        done["log"],
+        done["snapshot"],
+        done["env"],
+        done["clean"],
+    )
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -313,7 +352,9 @@ RENAMED = {
     },
 }
 RENAMED_PART = ("Generative models", "Generative modelling")  # (old, new)
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", ".cache", "site", "__pycache__")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", ".cache", "site", "__pycache__"
+)
 
 
 def rename_copy(dest: Path) -> Path:
@@ -331,7 +372,8 @@ def rename_copy(dest: Path) -> Path:
     for entry in sorted((dest / "posts" / "entries").glob("*.*")):
         text = entry.read_text(encoding="utf-8")
         moved = text.replace(f"  - {old}\n", f"  - {new}\n").replace(
-            f'"  - {old}\\n"', f'"  - {new}\\n"'  # a notebook's first cell, as JSON
+            f'"  - {old}\\n"',
+            f'"  - {new}\\n"',  # a notebook's first cell, as JSON
         )
         if moved != text:
             entry.write_text(moved, encoding="utf-8")

@@ -68,13 +68,33 @@ def axe_source(path: Path = AXE) -> str:
     return path.read_text(encoding="utf-8")
 
 
+AXE_RUN = (
+    "() => axe.run(document, {resultTypes: ['violations']})"
+    ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+    " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"
+)
+
+
 def axe_violations(page, url: str, source: str) -> list[dict]:
     """axe-core's violations on `url` in a Playwright page: [{id, impact, nodes}]."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
     page.add_script_tag(content=source)
-    return page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations']})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"
-    )
+    return page.evaluate(AXE_RUN)
+
+
+def palette(page) -> str:
+    """The page's palette as Material set it: 'default' (light) or 'slate' (dark)."""
+    return page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
+
+
+def switch_palette(page) -> str:
+    """Switch the loaded page to the other palette in place, as a reader does (the toggle in the
+    header, journal/adapters/theme/partials/palette.html; the browser's colour scheme follows),
+    once every transition has ended; returns the new palette."""
+    before = palette(page)
+    page.emulate_media(color_scheme="dark" if before == "default" else "light")
+    page.locator("button[data-journal-palette-index]:visible").click()
+    page.wait_for_function(f"() => document.body.dataset.mdColorScheme !== {before!r}")
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+    return palette(page)
