@@ -3,11 +3,12 @@ results of its runs (a frozen run's output says where and when it was measured).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import codelinks, directives, frozen, publish, render, snippets
+from . import codelinks, directives, frozen, provenance, publish, render, snippets
 from .background import Pending, placeholder
 from .directives import Code, Figure, Output, ParsedEntry, Run, ValueRef
 from .errors import JournalError, did_you_mean
@@ -118,9 +119,22 @@ def render_entry(
                 inline=True,
             )
         try:
-            return render.value_text(result.values[ref.key], ref)
+            shown = render.value_text(result.values[ref.key], ref)
         except JournalError as err:
             return fail(err, inline=True)
+        return marked(shown, ref, result.values[ref.key])
+
+    origin = provenance.of(journal)
+    marks = itertools.count(1)
+    lines = entry.text.split("\n")  # the file's lines: a reference's line is the file's
+
+    def marked(shown: str, ref: ValueRef, raw) -> str:
+        """The value marked with where it comes from and which test asserts it (not in a
+        heading, whose text the table of contents reads, nor in a formula)."""
+        if not origin.active or ref.name not in runs or provenance.plain_at(lines, ref):
+            return shown
+        note = provenance.note_id(journal.slug_of(entry.path), next(marks))
+        return origin.mark(shown, entry.path, runs[ref.name], ref.key, raw, note)
 
     return Rendered(directives.render(entry, directive, value, start), errors)
 

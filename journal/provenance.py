@@ -50,16 +50,33 @@ class Asserted:
     tolerance: str
 
 
+SIGNIFICANT = 10  # digits of a float a fingerprint keeps
+
+
+def _rounded(value):
+    """Floats to SIGNIFICANT digits: the tests and the published build run on different
+    machines, whose SIMD sums may differ in the last bits of a float; no page shows 10 digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT}g}")
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
 def fingerprint(value) -> str:
-    """A short hash of a value as a run returned it (JSON-like: numbers, text, lists, dicts)."""
-    text = json.dumps(value, sort_keys=True, default=repr, allow_nan=True)
+    """A short hash of a value as a run returned it (JSON-like: numbers, text, lists, dicts),
+    floats to 10 significant digits."""
+    text = json.dumps(_rounded(value), sort_keys=True, default=repr, allow_nan=True)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def record_path(root: Path) -> Path:
-    """Where the record of the journal at ``root`` lives: its cache folder (JOURNAL_CACHE_DIR,
-    else .cache/journal), whatever the build's execution mode."""
-    return Path(root) / (os.environ.get("JOURNAL_CACHE_DIR") or DEFAULT_CACHE) / RECORD
+    """Where the record of the journal at ``root`` lives: its own .cache/journal, whatever
+    JOURNAL_CACHE_DIR says (a cache shared by checkouts must not share what their tests saw,
+    and a cold build with another cache folder must publish the same page)."""
+    return Path(root) / DEFAULT_CACHE / RECORD
 
 
 @dataclass
@@ -240,6 +257,8 @@ class Provenance:
                     f" Asserted by {_link(self.blob(a.file, a.line, a.end_line), where)} line "
                     f"{a.line}{more}, {_text(a.tolerance)}: <code>{_text(statement)}</code>"
                 )
+            elif self.record.asserted(entry, run.name, key, any_value=True):
+                note += " Not asserted on this value: the tests last saw another one."
             else:
                 note += " Not asserted by any test."
         return (
@@ -247,6 +266,30 @@ class Provenance:
             f'<span class="jv-p" role="tooltip" id="{note_id}" data-search-exclude>'
             f"{note}</span></span>"
         )
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def plain_at(lines: list[str], ref) -> bool:
+    """Whether the value ``ref`` stands where a mark cannot: in a heading (the table of
+    contents reads its text) or in a formula (``$...$`` and ``\\(...\\)``, which may span
+    the lines of a paragraph, and ``$$`` blocks)."""
+    number = ref.where.line
+    if not 0 < number <= len(lines):
+        return True
+    line = lines[number - 1]
+    if line.lstrip().startswith("#"):
+        return True
+    if sum(before.count("$$") for before in lines[: number - 1]) % 2 == 1:
+        return True  # inside a display block
+    start = number - 1
+    while start > 0 and lines[start - 1].strip():
+        start -= 1  # the paragraph's first line
+    found = re.search(rf"\{{\{{\s*{re.escape(ref.name)}\.{re.escape(ref.key)}\b", line)
+    head = "\n".join([*lines[start : number - 1], line[: found.start()] if found else line])
+    head = head.replace("$$", "")
+    return len(_DOLLAR.findall(head)) % 2 == 1 or head.count("\\(") > head.count("\\)")
 
 
 _BUILDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

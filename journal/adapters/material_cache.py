@@ -17,6 +17,7 @@ import hashlib
 from material.plugins.blog import plugin as blog_plugin
 from material.plugins.search import plugin as search_plugin
 
+from .. import provenance
 from . import site_cache
 
 _READTIME = blog_plugin.readtime
@@ -31,7 +32,7 @@ def install(readtime: site_cache.Store | None, search: site_cache.Store | None) 
         _stores["readtime"] = readtime
     if search is not None:
         _stores["search"] = search
-    blog_plugin.readtime = _cached_readtime if readtime is not None else _READTIME
+    blog_plugin.readtime = _cached_readtime if readtime is not None else _plain_readtime
     search_plugin.SearchIndex.add_entry_from_context = (
         _cached_add_entry if search is not None else _ADD_ENTRY
     )
@@ -41,12 +42,17 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _plain_readtime(html: str, words_per_minute: int):
+    """Material's reading time of the prose: the values' popovers are not read in passing."""
+    return _READTIME(provenance.without_notes(html), words_per_minute)
+
+
 def _cached_readtime(html: str, words_per_minute: int):
     store = _stores["readtime"]
     key = site_cache.digest("readtime", _sha(html), words_per_minute)
     minutes = store.get(key)
     if minutes is None:
-        minutes = _READTIME(html, words_per_minute)
+        minutes = _plain_readtime(html, words_per_minute)
         store.put(key, minutes)
     return minutes
 

@@ -131,3 +131,21 @@
     init();
   }
 })();
+
+// --- provenance: Escape closes a value's popover ---
+/* The popovers open on hover and focus with CSS alone; Escape closes the open one (WCAG 1.4.13,
+   content on hover or focus is dismissible) until the pointer leaves or focus moves on. */
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelectorAll(".jv:hover, .jv:focus-within");
+    for (var i = 0; i < open.length; i++) open[i].classList.add("jv--closed");
+  });
+  function reopen(event) {
+    var value = event.target.closest && event.target.closest(".jv");
+    if (value && !value.contains(event.relatedTarget)) value.classList.remove("jv--closed");
+  }
+  document.addEventListener("mouseout", reopen);
+  document.addEventListener("focusout", reopen);
+})();

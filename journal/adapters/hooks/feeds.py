@@ -30,6 +30,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from journal import provenance
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATTR_URL = re.compile(r'(\s(?:href|src|poster)=")([^"]*)(")')
@@ -217,7 +219,7 @@ def collect(config) -> list[FeedEntry]:
                 url=url,
                 title=str(post.meta.get("title") or post.title),
                 summary=str(post.meta.get("description") or ""),
-                content_html=absolutize(post.content, url),
+                content_html=absolutize(provenance.without_notes(post.content), url),
                 published=created,
                 updated=updated,
                 author=", ".join(authors),
