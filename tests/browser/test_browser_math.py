@@ -63,13 +63,14 @@ def load_katex(page) -> None:
     page.add_script_tag(url=f"{origin}/__katex__/katex.min.js")
 
 
-BOXES = """([el, tex]) => {
+BOXES = """async ([el, tex]) => {
   // Ours: the formula's row inside <math>; KaTeX's: its rendering of the same TeX, put just
   // after ours in the same container (same font size, same width).
   const ours = el.querySelector('math semantics > :first-child').getBoundingClientRect();
   const ref = document.createElement(el.tagName === 'DIV' ? 'div' : 'span');
   el.after(ref);
   katex.render(tex, ref, {displayMode: el.tagName === 'DIV', throwOnError: true});
+  await document.fonts.ready;  // KaTeX's fonts load once it has drawn
   const parts = [...ref.querySelectorAll('.katex-html > .katex-base, .katex-html > .base')].map(b => b.getBoundingClientRect());
   const box = {
     left: Math.min(...parts.map(p => p.left)), right: Math.max(...parts.map(p => p.right)),
@@ -83,7 +84,7 @@ BOXES = """([el, tex]) => {
 def sizes(page, tex: str) -> dict:
     el = formula(page, tex)
     source = el.locator("annotation").text_content()
-    return el.evaluate(f"(el, tex) => ({BOXES})([el, tex])", source)
+    return el.evaluate(f"async (el, tex) => await ({BOXES})([el, tex])", source)
 
 
 def font_face_status(page) -> list[str]:
@@ -149,9 +150,10 @@ def test_formulas_are_drawn_in_the_sites_math_font_and_keep_their_contrast(
 
 
 def test_display_math_is_the_size_of_katexs(page, served, site):
-    """Each display formula's box is within 15 % of KaTeX's box for the same TeX, in width and
-    in height (KaTeX: Computer Modern at 1.21em; ours: STIX Two Math at 1.1em, the same
-    x-height)."""
+    """Each display formula's box against KaTeX's box for the same TeX: width 0.80-1.05 times
+    (STIX Two Math at 1.15em has about KaTeX's x-height, but is a narrower face than Computer
+    Modern at 1.21em), height 0.87-1.2 times (before: a stretched \\lVert made one 1.25 times,
+    flat fractions 0.83)."""
     ratios = []
     for tex in (ATTENTION, LOSS, r"\frac{\partial \mathcal{L}}{\partial W_{ab}}", r"\hat{\mu}_n ="):
         page.goto(page_with(site, served, tex))
@@ -160,7 +162,7 @@ def test_display_math_is_the_size_of_katexs(page, served, site):
         ratio = (box["ours"][0] / box["katex"][0], box["ours"][1] / box["katex"][1])
         ratios.append((tex, ratio, box))
     for _tex, (w, h), _box in ratios:
-        assert 0.8 <= w <= 1.05 and 0.87 <= h <= 1.15, ratios
+        assert 0.8 <= w <= 1.05 and 0.87 <= h <= 1.2, ratios
     assert page.journal_errors == []
 
 
