@@ -91,7 +91,9 @@ def main() -> None:
         data = path.read_bytes()
         cpu = children_cpu()
         started = time.perf_counter()
-        ran = notebookrun.execute(data, ROOT, cache, journal.environment_key, tmp / "work" / slug)
+        ran = notebookrun.execute(
+            data, ROOT, cache, journal.environment_key, tmp / "work" / slug, name=slug
+        )
         wall = time.perf_counter() - started
         cpu = children_cpu() - cpu
         got = notebookrun.compare(

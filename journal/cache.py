@@ -379,6 +379,7 @@ class Cache:
                 doomed.append(path)
         # "site": the MkDocs adapter's highlighted code and such, bounded by itself
         known = {"manifests", "entries", "files", "notebooks", "pages", "site", DURATIONS, ASSERTED}
+        known.add("takehome")  # the tests' last execution of each entry's notebook: one a file
         doomed += sorted(p for p in self.root.iterdir() if p.name not in known)
         size = sum(_size(p) for p in doomed)
         if not dry_run:

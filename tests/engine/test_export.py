@@ -211,7 +211,7 @@ def test_the_notebooks_run_in_an_empty_folder_and_give_the_engines_values(journa
         data, outcome = notebook_of(journal, name)
         extra = DIGESTS if name == "using.md" else ""
         ran = notebookrun.execute(
-            data, journal.root, journal.cache, journal.environment_key, tmp_path / name, extra
+            data, journal.root, journal.cache, journal.environment_key, tmp_path / name, extra, name
         )
         assert not ran.cached and not ran.errors
         if extra:  # every file written byte for byte (a blank line at the end of one included)
@@ -230,9 +230,22 @@ def test_the_notebooks_run_in_an_empty_folder_and_give_the_engines_values(journa
             assert got.values == 6 and got.outputs == 2 and got.worst == 0.0
         # a second session finds it in the engine's cache
         again = notebookrun.execute(
-            data, journal.root, journal.cache, journal.environment_key, tmp_path / "again", extra
+            data,
+            journal.root,
+            journal.cache,
+            journal.environment_key,
+            tmp_path / "again",
+            extra,
+            name,
         )
         assert again.cached and notebookrun.compare(again, outcome, 0.0).problems == []
+        assert again.extra == ran.extra
+    # one file per entry in the cache, which `journal prune` keeps
+    kept = sorted(p.name for p in (journal.cache.root / "takehome").iterdir())
+    assert kept == ["making.md.ipynb", "using.md.ipynb"]
+    removed, _ = journal.prune()
+    assert not [p for p in removed if "takehome" in p.parts]
+    assert (journal.cache.root / "takehome" / "using.md.ipynb").is_file()
 
 
 def test_a_value_that_differs_is_reported_with_where():

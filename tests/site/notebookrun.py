@@ -8,9 +8,10 @@ notes every file the kernel opens in the repository (an audit hook), the last re
 and any module or ``sys.path`` entry from the repository. The venv is not counted: the locked
 libraries are what a reader installs.
 
-Executed notebooks are kept in the engine's cache (``.cache/journal/notebooks/``) under a key
-made of the notebook's bytes and the journal's environment (Python, the lock, the engine), so a
-second session re-executes only the notebooks that changed.
+Executed notebooks are kept in the engine's cache, one per entry (``.cache/journal/takehome/
+NAME.ipynb``, its text outputs only), with the key it was executed under: the notebook's bytes
+and the journal's environment (Python, the lock, the engine). A second session re-executes only
+the notebooks that changed; ``journal prune`` keeps the folder (one file per entry: bounded).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from journal.cache import Cache
 from journal.results import decode_value
 
 KERNEL = "python3"
+FOLDER = "takehome"  # in the engine's cache: the last execution of each entry's notebook
 TIMEOUT = 900  # seconds a cell may take (the training run takes two minutes on a busy machine)
 # How close is close enough, and which values measure the process: see test_site_notebooks.py.
 FLOAT_RTOL = 1e-12
@@ -108,14 +110,26 @@ def cache_key(data: bytes, environment_key: str) -> str:
 
 
 def execute(
-    data: bytes, root: Path, cache: Cache, environment_key: str, work: Path, extra: str = ""
+    data: bytes,
+    root: Path,
+    cache: Cache,
+    environment_key: str,
+    work: Path,
+    extra: str = "",
+    name: str = "notebook",
 ) -> Executed:
-    """The notebook ``data`` executed in the empty folder ``work`` (or found in ``cache``);
-    ``extra``: a cell of the test's own, run after the notebook's (its output in ``.extra``)."""
+    """The notebook ``data`` executed in the empty folder ``work`` (or found in ``cache`` under
+    ``name``); ``extra``: a cell of the test's own, run after the notebook's (its output in
+    ``.extra``)."""
     key = cache_key(data + extra.encode(), environment_key)
-    text = cache.get_notebook(key) if cache.persistent else None
-    if text is not None:
-        return read(nbformat.reads(text, as_version=4), 0.0, True)
+    kept = cache.root / FOLDER / f"{name}.ipynb" if cache.persistent else None
+    if kept is not None and kept.is_file():
+        try:
+            node = nbformat.reads(kept.read_text(encoding="utf-8"), as_version=4)
+        except Exception:  # nbformat raises several kinds for a broken file: execute again
+            node = None
+        if node is not None and node.metadata.get("journal_execution", {}).get("key") == key:
+            return read(node, 0.0, True)
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -149,8 +163,12 @@ def execute(
         pass  # the error is in the cell's outputs; ``read`` reports it
     seconds = time.perf_counter() - started
     executed = read(node, seconds, False)
-    if not executed.errors and cache.persistent:
-        cache.put_notebook(key, nbformat.writes(node))
+    if not executed.errors and kept is not None:
+        for cell in node.cells:  # what the comparison reads: text and values, not the figures
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if "image/png" not in o.get("data", {})]
+        node.metadata["journal_execution"] = {"key": key, "seconds": round(seconds, 1)}
+        Cache.write_atomic(kept, nbformat.writes(node))
     shutil.rmtree(work, ignore_errors=True)
     return executed
 
