@@ -21,11 +21,13 @@ NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut 
 # Without npm, `make test` runs on: the tests that need Node skip and say so (in CI they fail).
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
 # The tests run on every core, then those that assert wall-clock time (marked `timing`) run alone,
-# with no other worker competing for the cores. --dist loadfile: a module's fixtures (servers,
+# with no other worker competing for the cores, and with them those that read the record of what
+# the entries' tests assert (marked `recorded`), which the first session writes when it ends. --dist loadfile: a module's fixtures (servers,
 # browsers) are set up in one worker only; --no-loadscope-reorder: files start in the order
 # tests/conftest.py gives them, longest first (the last sessions' seconds, else an estimate).
 PYTEST_FLAGS ?= -n auto --dist loadfile --no-loadscope-reorder --durations=10
 TIMING = $(shell grep -rl --include='*.py' 'pytest.mark.timing' tests)
+RECORDED = $(shell grep -rl --include='*.py' 'pytest.mark.recorded' tests)
 PREVIEW_ADDR ?= 127.0.0.1:8000
 
 export NO_MKDOCS_2_WARNING := 1
@@ -90,8 +92,8 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) $(NODE) lint
 	@$(if $(NODE),,echo "make test: npm not found; the tests that need Node skip (with CI=true they fail)")
-	status=0; $(BIN)/pytest $(PYTEST_FLAGS) -m "not timing" || status=$$?; \
-	  $(BIN)/pytest -n 0 -m timing $(TIMING) || status=$$?; exit $$status
+	status=0; $(BIN)/pytest $(PYTEST_FLAGS) -m "not timing and not recorded" || status=$$?; \
+	  $(BIN)/pytest -n 0 -m "timing or recorded" $(TIMING) $(RECORDED) || status=$$?; exit $$status
 
 # The house rules before each commit (.pre-commit-config.yaml).
 hooks: $(TEST_STAMP)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,7 +40,8 @@ ESTIMATE = {"slow": 120.0, "tests/browser/": 60.0, "tests/entries/": 10.0}
 
 
 def pytest_collection_modifyitems(config, items):
-    known = config.cache.get(SECONDS_PER_FILE, {}) if config.cache else {}
+    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
+    known = cache.get(SECONDS_PER_FILE, {}) if cache is not None else {}
     files: dict[str, list] = {}
     for item in items:
         files.setdefault(item.nodeid.split("::")[0], []).append(item)
@@ -66,7 +68,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     """The controlling process (not an xdist worker) keeps each file's seconds for next time."""
     config = session.config
-    if config.cache is None or hasattr(config, "workerinput") or not _seconds:
+    if getattr(config, "cache", None) is None or hasattr(config, "workerinput") or not _seconds:
         return
     known = config.cache.get(SECONDS_PER_FILE, {})
     known.update({path: round(s, 1) for path, s in _seconds.items()})
@@ -138,9 +140,32 @@ def entry_runs(journal, all_runs):
 
 
 @pytest.fixture(scope="session")
-def site():
+def recorded(tmp_path_factory):
+    """The record of the values the entries' tests assert (.cache/journal/asserted.json), which
+    the build reads to say which test asserts each quoted value. `make test` runs the tests that
+    need it (marked `recorded`) after the others, whose session writes it; run on their own where
+    there is none (a fresh clone), they first run the entries' tests to make it."""
+    from journal import provenance
+
+    path = provenance.record_path(ROOT)
+    lock = _sitebuild().runs_lock() if SITEBUILD.is_file() else contextlib.nullcontext()
+    with lock:
+        if provenance.load(path) is None:
+            command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "not timing"]
+            command += [f"--basetemp={tmp_path_factory.mktemp('record')}", "tests/entries"]
+            subprocess.run(command, cwd=ROOT, check=False)
+    tests = provenance.load(path)
+    assert tests is not None and tests.asserted, f"no record at {path}: the entries' tests failed"
+    return tests
+
+
+@pytest.fixture(scope="session")
+def site(request):
     """The journal as `mkdocs build --strict` makes it (built once per session; tests/engine
-    has its own `site`, a small fixture journal)."""
+    has its own `site`, a small fixture journal). In a session with tests marked `recorded`,
+    built once the record exists."""
+    if any(item.get_closest_marker("recorded") for item in request.session.items):
+        request.getfixturevalue("recorded")
     return _sitebuild().built_site()
 
 

@@ -1,6 +1,6 @@
 """A quoted value says where it comes from, in a real browser: hover, keyboard focus and a tap
 open its popover, which names the snippet function that computed it and the test that asserts it
-(from the record the tests left, .cache/journal/asserted.json), links both at the published
+(from the record the entries' tests left, .cache/journal/asserted.json), links both at the published
 commit, and fits the viewport at 390 and 1280 px in both palettes, with or without script."""
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ import re
 
 import pytest
 from test_browser_reading import entries_by_slug, entry_url
+
+# Built with the record the entries' tests leave: `make test` runs these after them.
+pytestmark = pytest.mark.recorded
 
 SLUG = "probability-you-can-run"
 SHA = r"[0-9a-f]{40}"
@@ -36,16 +39,14 @@ def check_open(page, value, how: str) -> None:
         made,
     ), made
     assert "Computed by snippets/monte_carlo.py · main in run mc." in box["text"]
-    if "Asserted by" in box["text"]:
-        (test,) = tests
-        assert re.fullmatch(
-            rf"https://github\.com/[\w.-]+/[\w.-]+/blob/{SHA}/tests/entries/test_probability\.py#L\d+",
-            test,
-        ), test
-        line = int(test.rsplit("#L", 1)[1])
-        assert f"line {line}" in box["text"] and "assert " in box["text"]
-    else:
-        assert "Not asserted" in box["text"], box["text"]
+    assert "Asserted by" in box["text"], box["text"]
+    (test,) = tests
+    assert re.fullmatch(
+        rf"https://github\.com/[\w.-]+/[\w.-]+/blob/{SHA}/tests/entries/test_probability\.py#L\d+",
+        test,
+    ), test
+    line = int(test.rsplit("#L", 1)[1])
+    assert f"line {line}" in box["text"] and "assert " in box["text"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -199,9 +199,13 @@ def test_entry_gradient_check(runs):
     assert v["n_tensors"] == 28 and v["max_entries"] == 24
     assert v["n_checked"] == 28 * 24  # every tensor of this model has at least 24 entries
     assert v["n_params"] == 26_208
-    again = check_main()  # the same check in this process
-    assert v["worst"] == pytest.approx(again["worst"], rel=1e-3)
-    assert v["worst_name"] == again["worst_name"]
+    # The same check in this process. The worst error is float64 round-off in (L+ - L-) / 2h, so
+    # its digits depend on which BLAS kernels summed the products: the run's process and this one
+    # may pick different ones (OpenBLAS chooses by CPU, or OPENBLAS_CORETYPE, which the run's
+    # fixed environment drops). The claim is its size: far below the tolerance, the same order.
+    again = check_main()
+    assert 0 < again["worst"] <= GRAD_TOL
+    assert v["worst"] == pytest.approx(again["worst"], rel=0.5)
     assert v["worst_name"] in init_params(CONFIG, np.random.default_rng(0))
 
 

@@ -330,8 +330,10 @@ def test_entry_temperature(runs, sweep_ends):
     assert v["entropy_0_25"] < 0.7 and v["entropy_1_5"] > 2.0 and v["real_0_25"] > 0.85
     assert v["distinct4_0_25"] < 0.6 < 0.95 < v["distinct4_1_5"]
     # the same batch in the test reproduces the run, and the ends differ at every seed
+    # (float32: the run's batch of 88 rows and this one of 16 may be summed by other BLAS
+    # kernels, so the entropies agree to about 1e-8, not to the last bit)
     low, high = sweep_ends
-    assert low["entropy"].mean() == pytest.approx(v["entropy_0_25"], rel=1e-9)
+    assert low["entropy"].mean() == pytest.approx(v["entropy_0_25"], rel=1e-6)
     assert high["real"].mean() == pytest.approx(v["real_1_5"], rel=1e-9)
     assert np.all(low["entropy"] < high["entropy"])
     assert np.all(low["distinct4"] < high["distinct4"])
@@ -402,7 +404,9 @@ def test_entry_quantization(runs, entry_runs, trained):
         assert str(f["chars"]) == VOCAB
     x, y = windows(train_val_ids()[1], config["block_size"])
     d = token_losses(dequantized(params, q), x, y).mean() - token_losses(params, x, y).mean()
-    assert d == pytest.approx(v["dnll_int8"], rel=1e-6)
+    # a difference of two mean losses near 1.5 nats, each summed in float32 by whichever BLAS
+    # kernels this process picks: they agree to about 1e-8 nats, the difference to 1e-5 of itself
+    assert d == pytest.approx(v["dnll_int8"], rel=1e-4)
     assert v["file_int8"] == path.stat().st_size
 
 
