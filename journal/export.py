@@ -550,13 +550,8 @@ def _tidy(text: str) -> str:
 
 
 def _title(text: str, slug: str) -> tuple[str, str]:
-    m = _FRONT.match(text)
-    meta = {}
-    if m:
-        try:
-            meta = frontmatter.load(m.group(0).split("\n", 1)[1].rsplit("---", 1)[0]).meta
-        except Exception:  # the build reports front matter problems itself
-            meta = {}
+    front = frontmatter.read(text)  # None: the build reports what is wrong with it
+    meta = front.meta if front is not None else {}
     return str(meta.get("title") or slug), str(meta.get("description") or "")
 
 

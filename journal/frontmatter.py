@@ -44,6 +44,40 @@ class NotAMapping(ValueError):
     """The front matter is YAML, but not ``key: value`` lines."""
 
 
+@dataclass(frozen=True)
+class Block:
+    """Where a page's front matter is: its YAML text, the file's line of that text's first line,
+    and the index of the page's line that closes it (``---``, or YAML's ``...``)."""
+
+    source: str
+    first_line: int
+    end: int
+
+
+def block(text: str) -> Block | None:
+    """The front matter of a Markdown page (``---`` on its first line, up to the next ``---`` or
+    ``...`` line); None when it has none, or it is not closed. The one place the journal finds
+    it: the build, ``journal check``, the home page's glimpses and the notebooks all ask here."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    return Block("\n".join(lines[1:end]), 2, end) if end is not None else None
+
+
+def read(text: str) -> FrontMatter | None:
+    """The front matter of the page ``text``, each key read on its own (``load``); None when it
+    has none, or it cannot be read at all (a YAML syntax error, not a mapping: what MkDocs and
+    ``journal check`` report, with their lines)."""
+    found = block(text)
+    if found is None:
+        return None
+    try:
+        return load(found.source, found.first_line)
+    except (yaml.YAMLError, NotAMapping):
+        return None
+
+
 def load(source: str, first_line: int = 2) -> FrontMatter:
     """Read ``source`` (the lines between the ``---`` markers; its first line is the file's
     ``first_line``). Raises ``yaml.YAMLError`` for a syntax error, NotAMapping for a list or
@@ -176,17 +210,8 @@ def first_problem(text: str, rel: str) -> JournalError | None:
     """The first value of a page's front matter that cannot be read (an impossible date, say),
     at its own line and naming its field; None if all can (or there is no front matter). The
     build stops on it before running anything (MkDocs would say only "month must be...")."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return None
-    try:
-        front = load("\n".join(lines[1:end]), first_line=2)
-    except (yaml.YAMLError, NotAMapping):
-        return None  # MkDocs reports these itself, with their line
-    if not front.problems:
+    front = read(text)  # None: no front matter, or what MkDocs reports itself, at its line
+    if front is None or not front.problems:
         return None
     line, message = front.problems[0]
     return JournalError(message, Location(rel, line), hint="journal check lists every problem")

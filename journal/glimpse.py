@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from . import directives, render
+from . import directives, frontmatter, render
 from .directives import Figure, ParsedEntry, ValueRef
 from .errors import JournalError, Location, did_you_mean
 from .results import RunResult
@@ -55,22 +55,13 @@ class Glimpse:
     label: str = ""
 
 
-def _front_matter(text: str) -> tuple[str, int] | None:
-    """The front matter's text and the file's line of its first line, or None."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    return ("\n".join(lines[1:end]), 2) if end else None
-
-
 def read(text: str, path: str) -> tuple[Choice | None, list[JournalError]]:
     """The glimpse the entry ``text`` (at ``path``) asks for, and what is wrong with it (each at
     its own line). (None, []) when the entry has no ``glimpse:``."""
-    front = _front_matter(text)
+    front = frontmatter.block(text)
     if front is None:
         return None, []
-    source, first = front
+    source, first = front.source, front.first_line
     try:
         root = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.YAMLError:

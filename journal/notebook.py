@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from . import deps, render
+from . import deps, frontmatter, render
 from .cache import Cache, sha256_file
 from .errors import JournalError, Location
 
@@ -85,12 +85,15 @@ def read(path: Path, rel: str | None = None) -> Notebook:
             hint="make its first cell a raw cell holding the entry's YAML front matter "
             "between two '---' lines (see AUTHORING.md)",
         )
-    try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2026-13-01
+    try:  # the Markdown entries' reader (journal/frontmatter.py), key by key
+        front = frontmatter.load(match.group(1) or "")
+    except yaml.YAMLError as exc:
         raise JournalError(f"front matter is not valid YAML: {exc}", Location(rel, 1)) from None
-    if not isinstance(meta, dict):
-        raise JournalError("front matter is not a YAML mapping", Location(rel, 1))
+    except frontmatter.NotAMapping:
+        raise JournalError("front matter is not a YAML mapping", Location(rel, 1)) from None
+    if front.problems:  # a date like 2026-13-01, named with its field
+        raise JournalError(f"front matter: {front.problems[0][1]}", Location(rel, 1))
+    meta = front.meta
     return Notebook(Path(path), rel, node, meta, match.group(1) or "")
 
 

@@ -6,11 +6,10 @@ entry points the adapter, the tests and the command line use. The work is done e
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import directives, keys, page, running
+from . import directives, frontmatter, keys, page, running
 from .cache import Cache
 from .directives import ParsedEntry
 from .errors import JournalError
@@ -20,8 +19,6 @@ from .schedule import IGNORED
 from .settings import EXECUTION_MODES, execution_from_environment
 
 __all__ = ["EXECUTION_MODES", "IGNORED", "Journal", "execution_from_environment"]
-
-_SLUG = re.compile(r"^slug:\s*['\"]?([\w-]+)['\"]?\s*$", re.M)
 
 
 class Journal:
@@ -79,10 +76,9 @@ class Journal:
             return Path(rel_path).stem
         known = self._slugs.get(path)
         if known is None or known[0] != mtime:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            front = text.split("\n---", 1)[0] if text.startswith("---") else ""
-            match = _SLUG.search(front)
-            known = (mtime, match.group(1) if match else path.stem)
+            front = frontmatter.read(path.read_text(encoding="utf-8", errors="replace"))
+            slug = front.meta.get("slug") if front is not None else None
+            known = (mtime, slug if isinstance(slug, str) and slug else path.stem)
             self._slugs[path] = known
         return known[1]
 
