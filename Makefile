@@ -22,9 +22,10 @@ NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut 
 NODE := $(if $(shell command -v npm),$(NODE_STAMP))
 # The tests run on every core, then those that assert wall-clock time (marked `timing`) run alone,
 # with no other worker competing for the cores, and with them those that read the record of what
-# the entries' tests assert (marked `recorded`), which the first session writes when it ends. --dist loadfile: a module's fixtures (servers,
-# browsers) are set up in one worker only; --no-loadscope-reorder: files start in the order
-# tests/conftest.py gives them, longest first (the last sessions' seconds, else an estimate).
+# the entries' tests assert (marked `recorded`), which the first session writes when it ends.
+# --dist loadfile: a module's fixtures (servers, browsers) are set up in one worker only;
+# --no-loadscope-reorder: files start in the order tests/conftest.py gives them, longest first
+# (the last sessions' seconds, else an estimate).
 PYTEST_FLAGS ?= -n auto --dist loadfile --no-loadscope-reorder --durations=10
 TIMING = $(shell grep -rl --include='*.py' 'pytest.mark.timing' tests)
 RECORDED = $(shell grep -rl --include='*.py' 'pytest.mark.recorded' tests)

@@ -190,7 +190,7 @@ class Checker:
             self.report(rel, 1, err.message + " (an entry is UTF-8 Markdown)")
             return
         lines = text.splitlines()
-        meta, end = self._front_matter(lines, rel)
+        meta, end = self._front_matter(text, rel)
         unreadable = self._unreadable
         readable = meta is not None
         meta = meta or {}
@@ -252,20 +252,20 @@ class Checker:
             self.error(err, rel)
         self._check_values(path, entry, [choice.value] if choice and choice.value else [])
 
-    def _front_matter(self, lines: list[str], rel: str) -> tuple[dict | None, int]:
+    def _front_matter(self, text: str, rel: str) -> tuple[dict | None, int]:
         """The YAML front matter (None if unreadable) and the number of the line after it
         (0 if there is none)."""
-        self._unreadable = set()
-        if not lines or lines[0].strip() != "---":
-            self.report(rel, 1, "no front matter: start the entry with a '---' line")
-            return {}, 0
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is None:
-            self.report(rel, 1, "front matter is not closed by a '---' line")
-            return {}, 0
         self._unreadable: set[str] = set()
+        found = frontmatter.block(text)  # where the build finds it too
+        if found is None:
+            if text.splitlines()[:1] and text.splitlines()[0].strip() == "---":
+                self.report(rel, 1, "front matter is not closed by a '---' line")
+            else:
+                self.report(rel, 1, "no front matter: start the entry with a '---' line")
+            return {}, 0
+        end = found.end
         try:
-            front = frontmatter.load("\n".join(lines[1:end]), first_line=2)
+            front = frontmatter.load(found.source, found.first_line)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
