@@ -68,10 +68,17 @@ def axe_source(path: Path = AXE) -> str:
     return path.read_text(encoding="utf-8")
 
 
+# axe reads computed colours and boxes. Content far from the screen under content-visibility:
+# auto (the home page's path) has neither laid out nor restyled (after a palette switch its
+# colours are the old palette's) until a reader scrolls near it, so axe first has everything
+# rendered, as it would be by then.
 AXE_RUN = (
-    "() => axe.run(document, {resultTypes: ['violations']})"
+    "() => { if (!document.getElementById('axe-render-all')) {"
+    " const s = document.createElement('style'); s.id = 'axe-render-all';"
+    " s.textContent = '* { content-visibility: visible !important; }'; document.head.append(s); }"
+    " return axe.run(document, {resultTypes: ['violations']})"
     ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
-    " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"
+    " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))); }"
 )
 
 

@@ -4,9 +4,10 @@ this journal (title, host, repository, entries, snippets); a missing answer, a u
 bad plan is refused with the flag or the path to fix, before anything is written.
 
 The new journal's environment is real and separate: its Makefile creates `.venv` and syncs it
-from its own locks with uv, offline from uv's local cache (UV_OFFLINE=1, no network here), then
-installs the engine from `ENGINE=` (a copy of this checkout's pyproject.toml and journal/, so the
-build writes nothing into the checkout) in place of the git tag its pyproject.toml pins.
+from its own locks with uv, from uv's local cache (fetching only what it lacks: uv's own wheel on
+a fresh machine), then installs the engine from `ENGINE=` (a copy of this checkout's
+pyproject.toml and journal/, so the build writes nothing into the checkout) in place of the git
+tag its pyproject.toml pins.
 """
 
 from __future__ import annotations
@@ -80,12 +81,14 @@ def test_new_journal_passes_its_readme_test_command_and_builds(tmp_path):
 
     (tmp_path / "engine").mkdir()
     engine = engine_copy(tmp_path / "engine")
-    # Offline from uv's cache; bytecode written as modules are first imported rather than all
-    # compiled up front (the generated Makefile's default, about 18 s of CPU); the new journal's
-    # own cache folder, not one this session may point at.
+    # From uv's cache, which holds every pin but uv's own wheel on a fresh machine (this
+    # checkout's uv was installed by pip), so uv may fetch that one from the registry; bytecode
+    # written as modules are first imported rather than all compiled up front (the generated
+    # Makefile's default, about 18 s of CPU); the new journal's own cache folder, not one this
+    # session may point at.
     drop = ("CI", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "JOURNAL_CACHE_DIR", "JOURNAL_EXECUTION")
+    drop += ("UV_OFFLINE",)
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["UV_OFFLINE"] = "1"
     overrides = [f"ENGINE={engine}", f"UV={UV}", "COMPILE_BYTECODE="]
     cpu0 = os.times()
     started = time.perf_counter()
