@@ -63,19 +63,8 @@ class RunSpec:
     memory: str = ""
 
 
-# Taken from the caller when set: which CPU kernels OpenBLAS uses. They change a result's last
-# digits (a float64 gradient check: 9.39e-10 with Haswell's, 9.57e-10 with SkylakeX's on the same
-# machine), so a run uses what the tests and a reader's notebook on this machine use, and its key
-# (``fingerprint``) says which.
-FROM_CALLER = ("OPENBLAS_CORETYPE",)
-
-
-def from_caller() -> dict[str, str]:
-    return {name: os.environ[name] for name in FROM_CALLER if os.environ.get(name)}
-
-
 def environment(cwd: str) -> dict[str, str]:
-    """The environment of a run whose working directory is ``cwd``: ENVIRONMENT, and FROM_CALLER."""
+    """The environment of a run whose working directory is ``cwd``."""
     cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     places = {
         "python_bin": os.path.dirname(sys.executable),
@@ -83,13 +72,13 @@ def environment(cwd: str) -> dict[str, str]:
         "tmp": tempfile.gettempdir(),
         "mpl_cache": os.path.join(cache_home, "matplotlib"),
     }
-    return {key: value.format(**places) for key, value in ENVIRONMENT.items()} | from_caller()
+    return {key: value.format(**places) for key, value in ENVIRONMENT.items()}
 
 
 def fingerprint() -> str:
     """What every run's process is made of: the environment as written above, the worker
     (figure settings, seeds) and the fork server. Part of every cache key."""
-    h = hashlib.sha256(json.dumps([ENVIRONMENT, from_caller()], sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps(ENVIRONMENT, sort_keys=True).encode())
     for source in (launch.WORKER, launch.FORKSERVER):
         h.update(f"\0{source.name}\0".encode() + source.read_bytes())
     return h.hexdigest()

@@ -107,7 +107,9 @@ def main():
         text = ACTION_BLOCK.sub(lambda block: "action: " + block.group(1), m["content"])
         text = UNITTEST_TIME.sub(r"\1…s", text)  # a clock reading: builds would differ
         print(f"[{m['role']}] " + text.rstrip().replace("\n", "\n    "))
-    tool_messages = [m["content"] for m in messages if m["role"] == "tool"]
+    tool_messages = [
+        UNITTEST_TIME.sub(r"\1…s", m["content"]) for m in messages if m["role"] == "tool"
+    ]
     context = np.array(model.context_chars)  # (calls,) characters the model was handed
     draw_timeline(messages)
     return {

@@ -30,21 +30,10 @@ def results(site, text, **journal_options):
 
 def test_a_run_sees_the_fixed_environment_not_the_callers(site, monkeypatch):
     monkeypatch.setenv("JOURNAL_TEST_SECRET", "stale")
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")  # the one variable taken from the caller
     site.snippet("env.py", PROBE_ENV)
     (result,) = results(site, "# T\n\n::run e env.py\n").values()
-    fixed = set(runner.ENVIRONMENT) | {"MATPLOTLIBRC", "OPENBLAS_CORETYPE"}
-    assert set(result.values["keys"]) == fixed
+    assert set(result.values["keys"]) == set(runner.ENVIRONMENT) | {"MATPLOTLIBRC"}
     assert result.values["home_is_cwd"] is True
-
-
-def test_the_blas_kernels_the_caller_chose_are_part_of_the_cache_key(site, monkeypatch):
-    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
-    key = Journal(site.root).environment_key
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
-    haswell = Journal(site.root).environment_key
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "SkylakeX")
-    assert len({key, haswell, Journal(site.root).environment_key}) == 3
 
 
 def test_the_run_environment_is_part_of_the_cache_key(site, monkeypatch):

@@ -49,6 +49,10 @@ MEASURED = {
     },
 }
 DROPPED = ("PYTHONPATH", "PYTHONHASHSEED", "PYTHONSTARTUP", "MPLBACKEND", "MATPLOTLIBRC")
+# Nor what a run's fixed environment (journal/runner.py) leaves out and a reader's shell rarely
+# has: the BLAS kernels OpenBLAS picks for this CPU (this machine sets Haswell's, runs detect
+# SkylakeX's; the notebooks then printed numbers 1e-16..1e-9 from the page's).
+DROPPED += ("OPENBLAS_CORETYPE",)
 
 WATCH = """\
 import os as _os, sys as _sys
@@ -319,10 +323,14 @@ def compare_notebook_entry(executed: Executed, engine_node) -> Comparison:
             continue
         page = engine_node.cells[number]  # the engine executes a copy of every cell
         printed = [
-            "".join(o.text) for o in cell.outputs if o.output_type == "stream" and o.name == "stdout"
+            "".join(o.text)
+            for o in cell.outputs
+            if o.output_type == "stream" and o.name == "stdout"
         ]
         shown = [
-            "".join(o.text) for o in page.outputs if o.output_type == "stream" and o.name == "stdout"
+            "".join(o.text)
+            for o in page.outputs
+            if o.output_type == "stream" and o.name == "stdout"
         ]
         if "".join(printed) != "".join(shown):
             out.problems.append(
