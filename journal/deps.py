@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -28,16 +30,61 @@ def _imported_names(source: str | bytes) -> set[str]:
     return names
 
 
-def _local_module(name: str, search_dir: Path) -> Path | None:
-    for candidate in (search_dir / f"{name}.py", search_dir / name / "__init__.py"):
-        if candidate.is_file():
-            return candidate
+@functools.lru_cache(maxsize=256)
+def _listing(folder: Path, mtime_ns: int) -> frozenset[str]:
+    """The names in ``folder``, read once per version of it (adding or removing a file changes
+    a folder's mtime)."""
+    return frozenset(os.listdir(folder))
+
+
+def local_module(name: str, search_dir: Path) -> Path | None:
+    """The module ``name`` as a file of ``search_dir`` (``name.py`` or ``name/__init__.py``)."""
+    return _local_module(name, search_dir, _listing(search_dir, search_dir.stat().st_mtime_ns))
+
+
+def _local_module(name: str, search_dir: Path, names: frozenset[str]) -> Path | None:
+    if f"{name}.py" in names and (search_dir / f"{name}.py").is_file():
+        return search_dir / f"{name}.py"
+    if name in names and (search_dir / name / "__init__.py").is_file():
+        return search_dir / name / "__init__.py"
     return None
+
+
+# A snippet's closure, kept while its files and its folder are unchanged: a build asks for each
+# snippet's closure about three times (its runs' keys, its code blocks' notebook cells), and the
+# preview at every save.
+_closures: dict[Path, tuple[tuple, list[Path]]] = {}
+
+
+def stamp(paths: list[Path], folder: Path) -> tuple:
+    """What ``paths``, ``folder`` and the folders of ``paths`` look like on disk now (times,
+    sizes, inodes: a file added to a folder changes the folder's time); () when one went away."""
+    folders = sorted({folder, *(p.parent for p in paths)})
+    try:
+        return (*(os.stat(f).st_mtime_ns for f in folders), *(stat_of(p) for p in paths))
+    except OSError:
+        return ()
+
+
+def stat_of(path: Path) -> tuple:
+    """``path`` and what its file looks like on disk now (a new save changes it)."""
+    st = os.stat(path)
+    return (path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
 def local_sources(snippet: Path) -> list[Path]:
     """The snippet and every module in its folder it imports, directly or not, sorted."""
-    search_dir = snippet.parent
+    kept = _closures.get(snippet)
+    if kept is not None and kept[0] and kept[0] == stamp(kept[1], snippet.parent):
+        return list(kept[1])
+    found = _closure(snippet)
+    _closures[snippet] = (stamp(found, snippet.parent), found)
+    return list(found)
+
+
+def _closure(snippet: Path) -> list[Path]:
+    search_dir = snippet.parent.resolve()
+    names = _listing(search_dir, search_dir.stat().st_mtime_ns)
     seen: set[Path] = set()
     todo = [snippet.resolve()]
     while todo:
@@ -47,9 +94,21 @@ def local_sources(snippet: Path) -> list[Path]:
         seen.add(path)
         stat = path.stat()
         for name in _imported_names_of(path, stat.st_mtime_ns, stat.st_size):
-            found = _local_module(name, search_dir)
-            if found is not None:
-                todo.append(found.resolve())
-            if found is not None and found.name == "__init__.py":
+            found = _local_module(name, search_dir, names)
+            if found is None:
+                continue
+            todo.append(found.resolve() if found.is_symlink() else found)
+            if found.name == "__init__.py":
                 todo.extend(p.resolve() for p in found.parent.rglob("*.py"))
     return sorted(seen)
+
+
+def imported_sources(code: Iterable[str], search_dir: Path) -> list[Path]:
+    """The modules of ``search_dir`` that the Python sources ``code`` (a notebook's cells, say)
+    import, directly or not, sorted."""
+    found: set[Path] = set()
+    for name in sorted(set().union(*(_imported_names(source) for source in code))):
+        module = local_module(name, search_dir)
+        if module is not None:
+            found.update(local_sources(module))
+    return sorted(found)

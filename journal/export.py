@@ -651,17 +651,10 @@ def _tree(commit) -> str:
     return f"https://github.com/{commit.repository}/tree/{commit.sha}"
 
 
-def _notebook_sources(journal: Journal, nb) -> set[Path]:
+def _notebook_sources(journal: Journal, nb) -> list[Path]:
     """The journal's modules a notebook entry imports, transitively."""
-    imported: set[str] = set()
-    for source in nb.code_sources():
-        imported |= deps._imported_names(notebook._python_only(source))
-    sources: set[Path] = set()
-    for name in sorted(imported):
-        module = deps._local_module(name, journal.snippets_dir)
-        if module is not None:
-            sources.update(deps.local_sources(module))
-    return sources
+    code = [notebook._python_only(source) for source in nb.code_sources()]
+    return deps.imported_sources(code, journal.snippets_dir)
 
 
 def notebook_cache_key(journal: Journal, nb, page_url: str, commit=None) -> str:
@@ -669,6 +662,6 @@ def notebook_cache_key(journal: Journal, nb, page_url: str, commit=None) -> str:
     h = hashlib.sha256(f"{FORMAT}\0{_own_source()}\0notebook".encode())
     sha = (commit.repository, commit.sha) if commit is not None else None
     h.update(json.dumps([nb.path.read_text(encoding="utf-8"), page_url, sha]).encode())
-    for path in sorted(_notebook_sources(journal, nb)):
+    for path in _notebook_sources(journal, nb):
         h.update(f"\0{journal.rel(path)}\0{sha256_file(path)}".encode())
     return h.hexdigest()

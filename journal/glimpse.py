@@ -63,7 +63,7 @@ def read(text: str, path: str) -> tuple[Choice | None, list[JournalError]]:
         return None, []
     source, first = front.source, front.first_line
     try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        root = frontmatter.compose(source)
     except yaml.YAMLError:
         return None, []  # the front matter's own check reports it
     if not isinstance(root, yaml.MappingNode):

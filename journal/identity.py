@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import frontmatter
 from .errors import JournalError, Location, did_you_mean
 
 FILE = "journal.yml"  # relative to the journal's root
@@ -245,7 +246,7 @@ def parse(text: str, rel: str = FILE) -> Identity:
     problem's line, the others listed in its detail."""
     problems = _Problems(rel)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = frontmatter.compose(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark else 1

@@ -35,9 +35,19 @@ def environment_hash(root: Path) -> str:
 
 def sources(root: Path, snippet: Path) -> dict[str, str]:
     """The snippet and the local modules it imports, by path relative to ``root``, hashed."""
-    return {
-        src.relative_to(root).as_posix(): sha256_file(src) for src in deps.local_sources(snippet)
-    }
+    return {src.relative_to(root).as_posix(): _hash(src) for src in deps.local_sources(snippet)}
+
+
+_hashes: dict[tuple, str] = {}
+
+
+def _hash(path: Path) -> str:
+    """``sha256_file``, kept while the file is unchanged on disk (a build hashes a snippet for
+    each of its runs and code blocks)."""
+    now = deps.stat_of(path)
+    if now not in _hashes:
+        _hashes[now] = sha256_file(path)
+    return _hashes[now]
 
 
 def declared_inputs(root: Path, run: Run) -> dict[str, str]:

@@ -102,15 +102,9 @@ def cache_key(nb: Notebook, environment_key: str, snippets_dir: Path, root: Path
     (transitively), the kernel and the journal's environment."""
     h = hashlib.sha256(f"{environment_key}\0notebook\0{KERNEL}\0{SETUP}".encode())
     h.update(json.dumps(nb.code_sources()).encode())
-    imported: set[str] = set()
-    for source in nb.code_sources():
-        imported |= deps._imported_names(_python_only(source))
-    for name in sorted(imported):
-        module = deps._local_module(name, snippets_dir)
-        if module is None:
-            continue
-        for src in deps.local_sources(module):
-            h.update(f"\0{src.relative_to(root).as_posix()}\0{sha256_file(src)}".encode())
+    code = [_python_only(source) for source in nb.code_sources()]
+    for src in deps.imported_sources(code, snippets_dir):
+        h.update(f"\0{src.relative_to(root).as_posix()}\0{sha256_file(src)}".encode())
     return h.hexdigest()
 
 

@@ -38,7 +38,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
-from .. import background, frontmatter, glimpse, identity, publish
+from .. import background, deps, frontmatter, glimpse, identity, publish
 from .. import page as page_module
 from ..check import unusable_folder
 from ..directives import Code, ParsedEntry, Run
@@ -312,7 +312,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             for d in entry.directives:
                 path = self.journal.snippets_dir / getattr(d, "file", "")
                 if isinstance(d, Code | Run) and path.is_file():
-                    sources.update(reread.local_sources(path, self.journal.snippets_dir))
+                    sources.update(deps.local_sources(path))
             if any(os.path.getmtime(p) > built for p in sources):
                 file.is_modified = lambda: True
 

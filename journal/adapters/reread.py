@@ -3,21 +3,18 @@
 ``journal preview`` rebuilds in one process; at each save MkDocs hands the adapter every page
 again, and the adapter used to parse every entry's directives and front matter and follow every
 snippet's imports again, for one changed file. Here each is kept by what it was made from: an
-entry's parse by its text, its front-matter check by its text, a snippet's local imports by the
-modification times of the files they came from and of the snippets folder (a new module there
-can change what an import resolves to). A one-shot build reads each once, as before.
+entry's parse by its text, its front-matter check by its text (a snippet's local imports are
+kept by the core, ``deps.local_sources``). A one-shot build reads each once, as before.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 
-from .. import deps, directives
+from .. import directives
 
 _parsed: dict[tuple[str, bool], tuple[str, directives.ParsedEntry]] = {}
-_sources: dict[Path, tuple[tuple, set[Path]]] = {}
 
 
 def parse(text: str, rel: str, strict: bool) -> directives.ParsedEntry:
@@ -33,23 +30,6 @@ def parse(text: str, rel: str, strict: bool) -> directives.ParsedEntry:
 def front_matter_check(check):
     """``check(text, rel)`` kept by its arguments (the last few hundred pages)."""
     return functools.lru_cache(maxsize=1024)(check)
-
-
-def _stamp(paths, folder: Path) -> tuple:
-    try:
-        return (os.stat(folder).st_mtime_ns, *((p, os.stat(p).st_mtime_ns) for p in sorted(paths)))
-    except OSError:
-        return ()  # a file went away: look again
-
-
-def local_sources(path: Path, folder: Path) -> set[Path]:
-    """``deps.local_sources(path)``, kept while its files and ``folder`` are unchanged."""
-    kept = _sources.get(path)
-    if kept is not None and kept[0] and kept[0] == _stamp(kept[1], folder):
-        return kept[1]
-    found = set(deps.local_sources(path))
-    _sources[path] = (_stamp(found, folder), found)
-    return found
 
 
 def keep_listings(files) -> None:

@@ -10,7 +10,7 @@ from dataclasses import astuple
 
 from journal import directives, page
 from journal.directives import Code, Invalid, Output, Run, ValueRef
-from journal.errors import JournalError
+from journal.errors import JournalError, Location
 from journal.project import Journal
 from journal.results import RunResult
 
@@ -129,3 +129,18 @@ def test_span_items_are_the_parsed_objects():
     directive_spans = [s.item for s in entry.spans if not isinstance(s.item, ValueRef)]
     assert directive_spans[:3] == [d for d in entry.directives if not isinstance(d, Invalid)][:3]
     assert isinstance(entry.directives[1], Output)
+
+
+def test_a_directive_reads_its_arguments_as_the_shell_would_with_or_without_quotes():
+    """Arguments without quotes skip shlex (a fast path); the words must be the same either way,
+    whitespace of every kind included."""
+    lines = {
+        "::run a  fit.py\tseed=3": (["a", "fit.py"], {"seed": "3"}),
+        "::run a fit.py alt=\"two words\"": (["a", "fit.py"], {"alt": "two words"}),
+        "::run a fit.py\x0bx=1": (["a", "fit.py\x0bx=1"], {}),  # \x0b is no shell whitespace
+        "::run a\xa0b fit.py": (["a\xa0b", "fit.py"], {}),
+        "::run a fit.py x='1 2' y=\\ 3": (["a", "fit.py"], {"x": "1 2", "y": " 3"}),
+    }
+    where = Location("e.md", 1)
+    for line, expected in lines.items():
+        assert directives._split(line.removeprefix("::run "), where) == expected, repr(line)

@@ -75,23 +75,26 @@ def test_cached_highlighting_returns_what_pymdownx_returns(tmp_path):
     assert (store.misses, store.hits) == (2, 2)
 
 
-def test_the_preview_rereads_a_snippets_imports_only_when_its_files_change(tmp_path):
-    from journal.adapters import reread
+def test_a_snippets_imports_are_read_again_only_when_its_files_change(tmp_path, monkeypatch):
+    from journal import deps
 
-    (tmp_path / "a.py").write_text("import b\n")
+    read = []
+    closure = deps._closure
+    monkeypatch.setattr(deps, "_closure", lambda path: read.append(path) or closure(path))
+    (tmp_path / "a.py").write_text("import b\nimport d\n")
     (tmp_path / "b.py").write_text("X = 1\n")
     (tmp_path / "c.py").write_text("Y = 2\n")
-    first = reread.local_sources(tmp_path / "a.py", tmp_path)
-    assert {p.name for p in first} == {"a.py", "b.py"}
-    assert reread.local_sources(tmp_path / "a.py", tmp_path) is first  # kept
+    first = deps.local_sources(tmp_path / "a.py")
+    assert [p.name for p in first] == ["a.py", "b.py"]
+    assert deps.local_sources(tmp_path / "a.py") == first and len(read) == 1  # kept
     b = tmp_path / "b.py"
-    b.write_text("import c\n")
+    b.write_text("import c\n")  # the same size: only the time tells the save
     os.utime(b, ns=(b.stat().st_atime_ns, b.stat().st_mtime_ns + 10**9))  # a later save
-    assert {p.name for p in reread.local_sources(tmp_path / "a.py", tmp_path)} == {
-        "a.py",
-        "b.py",
-        "c.py",
-    }
+    assert [p.name for p in deps.local_sources(tmp_path / "a.py")] == ["a.py", "b.py", "c.py"]
+    (tmp_path / "d.py").write_text("Z = 3\n")  # a module a.py names appears in the folder
+    os.utime(tmp_path, ns=(0, tmp_path.stat().st_mtime_ns + 10**9))
+    found = [p.name for p in deps.local_sources(tmp_path / "a.py")]
+    assert found == ["a.py", "b.py", "c.py", "d.py"] and len(read) == 3
 
 
 def test_the_preview_reparses_an_entry_only_when_its_text_changes():
