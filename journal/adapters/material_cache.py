@@ -7,14 +7,18 @@
   What the plugin then does with them (links from the table of contents, tags, boost) runs as
   before, on every build.
 
-Both go through stores of ``site_cache`` (in memory and between builds, bounded).
+Both go through stores of ``site_cache`` (in memory and between builds, bounded). And the blog
+reads each entry's front matter with libyaml's loader, as MkDocs itself does, instead of PyYAML's
+pure-Python one (the same values; half a second of a hundred-entry build).
 """
 
 from __future__ import annotations
 
 import hashlib
 
+import yaml
 from material.plugins.blog import plugin as blog_plugin
+from material.plugins.blog import structure as blog_structure
 from material.plugins.search import plugin as search_plugin
 
 from .. import provenance
@@ -28,6 +32,7 @@ _stores: dict[str, site_cache.Store] = {}
 def install(readtime: site_cache.Store | None, search: site_cache.Store | None) -> None:
     """Keep reading times and search sections in these stores (None: as Material does)."""
     _stores.clear()
+    blog_structure.SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if readtime is not None:
         _stores["readtime"] = readtime
     if search is not None:

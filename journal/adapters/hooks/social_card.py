@@ -12,6 +12,7 @@ Matplotlib's own DejaVu Sans and a PNG without metadata make the bytes the same 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import os
 import tempfile
@@ -70,11 +71,9 @@ def draw(title: str, description: str, byline: str) -> bytes:
 
 def cached_card(root: Path, text: tuple[str, str, str]) -> bytes:
     """The card for ``text``, drawn once and kept under ``root``/.cache/social-card/."""
-    import matplotlib
-
     key = hashlib.sha256(
         "\0".join(
-            [*text, matplotlib.__version__, Path(__file__).read_text(encoding="utf-8")]
+            [*text, importlib.metadata.version("matplotlib"), Path(__file__).read_text(encoding="utf-8")]
         ).encode()
     ).hexdigest()[:20]
     folder = root / ".cache" / "social-card"
