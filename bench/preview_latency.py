@@ -123,6 +123,7 @@ def measure(
     log = root.parent / f"preview-{port}.txt"
     env = {**os.environ, "JOURNAL_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
     env.pop("GITHUB_ACTIONS", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as `make` runs it (sites.run_build)
     journal = Path(sys.executable).with_name("journal")
     with open(log, "w") as err:
         proc = subprocess.Popen(

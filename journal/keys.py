@@ -46,6 +46,8 @@ def _hash(path: Path) -> str:
     each of its runs and code blocks)."""
     now = deps.stat_of(path)
     if now not in _hashes:
+        if len(_hashes) > 4096:  # a long preview: forget the old versions
+            _hashes.clear()
         _hashes[now] = sha256_file(path)
     return _hashes[now]
 

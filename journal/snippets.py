@@ -18,6 +18,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import deps
 from .errors import JournalError, Location, did_you_mean
 
 MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):([\w-]+)\]\s*$")
@@ -95,17 +96,31 @@ def read_text(path: Path, root: Path, where: Location | None) -> str:
         ) from None
 
 
+_kept: dict[tuple, tuple[list[str], dict[str, tuple[int, int]], dict[str, int]]] = {}
+
+
+def _lines_and_markers(path: Path, root: Path, where: Location) -> tuple:
+    """A snippet's lines and sections, read once while the file is unchanged on disk (an entry
+    shows a snippet in several sections; the preview renders again at every save)."""
+    key = deps.stat_of(path)
+    if key not in _kept:
+        if len(_kept) > 1024:  # a long preview: forget the old versions
+            _kept.clear()
+        lines = read_text(path, root, where).splitlines()
+        _kept[key] = (lines, *_markers(lines))
+    return _kept[key]
+
+
 def read(
     snippets_dir: Path, root: Path, file: str, section: str | None, where: Location
 ) -> Excerpt:
     """The text of ``file`` (or of its ``section``) with marker lines removed."""
     path = resolve(snippets_dir, root, file, where)
-    lines = read_text(path, root, where).splitlines()
+    lines, found, unended = _lines_and_markers(path, root, where)
     rel = _rel(path, root)
     if section is None:
         start, end = 0, len(lines)
     else:
-        found, unended = _markers(lines)
         if section in unended:
             raise JournalError(
                 f"section {section!r} in {rel} has no end marker",

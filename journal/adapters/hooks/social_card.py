@@ -73,7 +73,11 @@ def cached_card(root: Path, text: tuple[str, str, str]) -> bytes:
     """The card for ``text``, drawn once and kept under ``root``/.cache/social-card/."""
     key = hashlib.sha256(
         "\0".join(
-            [*text, importlib.metadata.version("matplotlib"), Path(__file__).read_text(encoding="utf-8")]
+            [
+                *text,
+                importlib.metadata.version("matplotlib"),
+                Path(__file__).read_text(encoding="utf-8"),
+            ]
         ).encode()
     ).hexdigest()[:20]
     folder = root / ".cache" / "social-card"
