@@ -136,7 +136,7 @@ def test_a_directive_reads_its_arguments_as_the_shell_would_with_or_without_quot
     whitespace of every kind included."""
     lines = {
         "::run a  fit.py\tseed=3": (["a", "fit.py"], {"seed": "3"}),
-        "::run a fit.py alt=\"two words\"": (["a", "fit.py"], {"alt": "two words"}),
+        '::run a fit.py alt="two words"': (["a", "fit.py"], {"alt": "two words"}),
         "::run a fit.py\x0bx=1": (["a", "fit.py\x0bx=1"], {}),  # \x0b is no shell whitespace
         "::run a\xa0b fit.py": (["a\xa0b", "fit.py"], {}),
         "::run a fit.py x='1 2' y=\\ 3": (["a", "fit.py"], {"x": "1 2", "y": " 3"}),

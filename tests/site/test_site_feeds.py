@@ -1,4 +1,5 @@
-"""The feeds: Atom, RSS and JSON Feed list every entry, with absolute links, parsed by feedparser."""
+"""The feeds: Atom, RSS and JSON Feed list the newest entries (every one, while there are fewer
+than feeds.FEED_LENGTH), with absolute links, parsed by feedparser."""
 
 from __future__ import annotations
 
@@ -17,18 +18,26 @@ from bs4 import BeautifulSoup
 feeds = sitebuild.load_hook("feeds")
 
 
+def _date(meta) -> dt.date:
+    date = meta["date"]
+    date = date.get("created") if isinstance(date, dict) else date
+    return date.date() if isinstance(date, dt.datetime) else date
+
+
 def _titles(site) -> set[str]:
-    return {meta["title"] for meta in site.entries().values()}
+    """The titles a feed lists: the newest feeds.FEED_LENGTH entries'."""
+    metas = sorted(site.entries().values(), key=_date, reverse=True)
+    return {meta["title"] for meta in metas[: feeds.FEED_LENGTH]}
 
 
 @pytest.mark.parametrize(("name", "version"), [("feed.xml", "atom10"), ("rss.xml", "rss20")])
-def test_xml_feed_is_valid_and_lists_every_entry(site, name, version):
+def test_xml_feed_is_valid_and_lists_the_newest_entries(site, name, version):
     parsed = feedparser.parse((site.root / name).read_bytes())
     assert not parsed.bozo, f"{name} is not well-formed: {parsed.get('bozo_exception')}"
     assert parsed.version == version
     assert parsed.feed.title == site.identity.title
     assert {e.title for e in parsed.entries} == _titles(site)
-    assert len(parsed.entries) == len(site.entries())
+    assert len(parsed.entries) == min(len(site.entries()), feeds.FEED_LENGTH)
     for entry in parsed.entries:
         assert entry.link.startswith(site.site_url), entry.link
         target = sitebuild.local_path(site, "/" + entry.link.split("/", 3)[3])
@@ -236,3 +245,31 @@ def test_the_clock_test_sees_a_feed_that_reads_the_clock(tmp_path):
 def test_the_journal_has_entries(site):
     """A guard: the feed tests above prove nothing on an empty journal."""
     assert site.entries(), f"no published entry in {site.docs_dir / 'entries'}"
+
+
+def test_a_feed_holds_the_newest_entries_only():
+    """A journal of 25 entries: the feeds carry the 20 newest, newest first (the real blog
+    plugin's posts, reduced to what collect() reads)."""
+    from types import SimpleNamespace as NS
+
+    def post(day: int):
+        return NS(
+            file=NS(inclusion=NS(is_excluded=lambda: False), name=f"e{day}.md"),
+            content=f"<p>entry {day}</p>",
+            url=f"e{day}/",
+            config=NS(date=NS(created=dt.datetime(2026, 1, day), updated=None)),
+            meta={"title": f"Entry {day}", "discussion_id": f"e{day}"},
+            title=f"Entry {day}",
+            authors=[],
+            categories=[],
+        )
+
+    posts = [post(day) for day in (3, 25, 1, *range(4, 25), 2)]
+    config = NS(
+        plugins={"material/blog": NS(blog=NS(posts=posts))},
+        site_url="https://h/j/",
+        site_author="A",
+    )
+    titles = [e.title for e in feeds.collect(config)]
+    assert titles == [f"Entry {day}" for day in range(25, 5, -1)]
+    assert len(feeds.collect(config, length=100)) == 25

@@ -1,6 +1,6 @@
 """MkDocs hook: Atom, RSS 2.0 and JSON Feed of the journal's entries.
 
-Written from the blog plugin's posts after the build: full content with absolute links, the
+Written from the blog plugin's posts after the build, the newest 20 (FEED_LENGTH): full content with absolute links, the
 description as summary, categories and tags. Every date comes from the entries' front matter
 (the feed's own "updated" is the newest entry's date), never from the clock or git, so two
 builds of the same sources give byte-identical feeds, in a fresh clone too.
@@ -200,14 +200,27 @@ def _xml(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def collect(config) -> list[FeedEntry]:
-    """The built, non-draft entries of the blog plugin, newest first."""
+# The newest entries only, as Material's RSS plugin does (its `length`, 20): a reader's feed
+# client fetches the whole file at every poll, and a journal of a hundred entries in full was
+# megabytes, rewritten at every build.
+FEED_LENGTH = 20
+
+
+def collect(config, length: int = FEED_LENGTH) -> list[FeedEntry]:
+    """The ``length`` newest built, non-draft entries of the blog plugin, newest first."""
     blog = config.plugins["material/blog"]
     site_url = config.site_url or "http://localhost/"
+    posts = [
+        post
+        for post in blog.blog.posts
+        if not post.file.inclusion.is_excluded() and post.content is not None
+    ]
+    posts.sort(
+        key=lambda post: (aware(post.config.date.created), urljoin(site_url, post.url)),
+        reverse=True,
+    )
     entries = []
-    for post in blog.blog.posts:
-        if post.file.inclusion.is_excluded() or post.content is None:
-            continue
+    for post in posts[:length]:
         url = urljoin(site_url, post.url)
         created = aware(post.config.date.created)
         updated = aware(post.config.date.updated or post.config.date.created)
@@ -227,7 +240,6 @@ def collect(config) -> list[FeedEntry]:
                 tags=tuple(str(t) for t in post.meta.get("tags") or ()),
             )
         )
-    entries.sort(key=lambda e: (e.published, e.url), reverse=True)
     return entries
 
 
