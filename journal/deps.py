@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -22,7 +22,7 @@ def _imported_names(source: str | bytes) -> set[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return names  # the run itself will report the syntax error with its line
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -40,6 +40,19 @@ def _listing(folder: Path, mtime_ns: int) -> frozenset[str]:
 def local_module(name: str, search_dir: Path) -> Path | None:
     """The module ``name`` as a file of ``search_dir`` (``name.py`` or ``name/__init__.py``)."""
     return _local_module(name, search_dir, _listing(search_dir, search_dir.stat().st_mtime_ns))
+
+
+def _statements(body: list) -> Iterator[ast.stmt]:
+    """Every statement in ``body``, nested ones too (an import is a statement: the expressions,
+    most of a module's nodes, need no visit; ast.walk spent 7 ms on a long snippet)."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(node, name, None)
+            if isinstance(nested, list):
+                yield from _statements(nested)
+        for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            yield from _statements(part.body)
 
 
 def _local_module(name: str, search_dir: Path, names: frozenset[str]) -> Path | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 
 import markdown
 import pytest
@@ -127,3 +128,54 @@ def test_mathml_is_kept_by_formula_and_a_failing_formula_is_not(tmp_path):
     finally:
         math_cache.install(None)
     assert mathml.to_mathml is math_cache._original
+
+
+def test_an_import_is_found_in_every_kind_of_nested_statement():
+    """The imports are read from statements only (not every node); none nested is missed."""
+    import ast
+
+    from journal import deps
+
+    source = textwrap.dedent(
+        """
+        try:
+            import a
+        except ImportError:
+            import b
+        else:
+            import c
+        finally:
+            import d
+        match x:
+            case 1:
+                import e
+        with f:
+            import g
+        class H:
+            def m(self):
+                if x:
+                    import i
+                elif y:
+                    import j
+                while z:
+                    import k
+                for q in r:
+                    pass
+                else:
+                    import l
+        async def n():
+            async with o:
+                import p
+            async for s in t:
+                from u.v import w
+        from . import sibling
+        x = lambda: __import__("not_a_statement")
+        """
+    )
+    every = {
+        alias.name.split(".")[0] if isinstance(node, ast.Import) else node.module.split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.level == 0)
+        for alias in node.names
+    }
+    assert deps._imported_names(source) == every == set("abcdegijklpu")
