@@ -116,6 +116,7 @@ def main():
         "n_params": sum(p.size for p in params.values()),
         "n_windows": len(x),
         "int4_over_int8": out["dnll_int4"] / out["dnll_int8"],
+        "z_int8": out["dnll_int8"] / out["dnll_se_int8"],  # the change in standard errors
         "share_float": small / sum(p.size for p in params.values()),
         "share_tables": sum(params[k].size for k in TABLES) / sum(p.size for p in params.values()),
     }

@@ -374,7 +374,8 @@ def test_entry_quantization(runs, entry_runs, trained):
     assert 3.5 < v["ratio_int8"] < 4 and 3.0 < v["ratio_matrices"] < v["ratio_int8"]
     assert v["ratio_int8"] == pytest.approx(v["float_bytes"] / v["bytes_int8"])
     # the loss moves, a little, and by more than its standard error
-    assert 0 < v["dnll_int8"] < 0.005 and v["dnll_int8"] > 3 * v["dnll_se_int8"]
+    assert 0 < v["dnll_int8"] < 0.005 and v["dnll_int8"] > 3 * v["dnll_se_int8"]  # "real"
+    assert v["z_int8"] == pytest.approx(v["dnll_int8"] / v["dnll_se_int8"])
     assert 0 <= v["dnll_matrices"] < v["dnll_int8"] / 2  # the tables do most of the damage
     assert v["dnll_int4"] > 20 * v["dnll_int8"] and v["dnll_int4"] > 0.05
     assert v["windows_int4"] == len(range(0, v["n_windows"], 4)) and v["dnll_se_int4"] < 0.01
