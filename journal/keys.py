@@ -44,12 +44,7 @@ _hashes: dict[tuple, str] = {}
 def _hash(path: Path) -> str:
     """``sha256_file``, kept while the file is unchanged on disk (a build hashes a snippet for
     each of its runs and code blocks)."""
-    now = deps.stat_of(path)
-    if now not in _hashes:
-        if len(_hashes) > 4096:  # a long preview: forget the old versions
-            _hashes.clear()
-        _hashes[now] = sha256_file(path)
-    return _hashes[now]
+    return deps.per_version(_hashes, path, lambda: sha256_file(path))
 
 
 def declared_inputs(root: Path, run: Run) -> dict[str, str]:

@@ -102,13 +102,12 @@ _kept: dict[tuple, tuple[list[str], dict[str, tuple[int, int]], dict[str, int]]]
 def _lines_and_markers(path: Path, root: Path, where: Location) -> tuple:
     """A snippet's lines and sections, read once while the file is unchanged on disk (an entry
     shows a snippet in several sections; the preview renders again at every save)."""
-    key = deps.stat_of(path)
-    if key not in _kept:
-        if len(_kept) > 1024:  # a long preview: forget the old versions
-            _kept.clear()
+
+    def make() -> tuple:
         lines = read_text(path, root, where).splitlines()
-        _kept[key] = (lines, *_markers(lines))
-    return _kept[key]
+        return (lines, *_markers(lines))
+
+    return deps.per_version(_kept, path, make)
 
 
 def read(

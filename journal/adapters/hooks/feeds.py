@@ -1,9 +1,9 @@
 """MkDocs hook: Atom, RSS 2.0 and JSON Feed of the journal's entries.
 
-Written from the blog plugin's posts after the build, the newest 20 (FEED_LENGTH): full content with absolute links, the
-description as summary, categories and tags. Every date comes from the entries' front matter
-(the feed's own "updated" is the newest entry's date), never from the clock or git, so two
-builds of the same sources give byte-identical feeds, in a fresh clone too.
+Written from the blog plugin's posts after the build, the newest 20 (FEED_LENGTH): full content
+with absolute links, the description as summary, categories and tags. Every date comes from the
+entries' front matter (the feed's own "updated" is the newest entry's date), never from the
+clock or git, so two builds of the same sources give byte-identical feeds, in a fresh clone too.
 
 Files: feed.xml (Atom), rss.xml (RSS 2.0), feed.json (JSON Feed 1.1), at the site root.
 
