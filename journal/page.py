@@ -126,12 +126,12 @@ def render_entry(
 
     origin = provenance.of(journal)
     marks = itertools.count(1)
-    lines = entry.text.split("\n")  # the file's lines: a reference's line is the file's
+    prose = provenance.Prose(entry.text.split("\n"))  # a reference's line is the file's
 
     def marked(shown: str, ref: ValueRef, raw) -> str:
         """The value marked with where it comes from and which test asserts it (not in a
         heading, whose text the table of contents reads, nor in a formula)."""
-        if not origin.active or ref.name not in runs or provenance.plain_at(lines, ref):
+        if not origin.active or ref.name not in runs or provenance.plain_at(prose, ref):
             return shown
         note = provenance.note_id(journal.slug_of(entry.path), next(marks))
         return origin.mark(shown, entry.path, runs[ref.name], ref.key, raw, note)

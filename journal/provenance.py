@@ -15,9 +15,9 @@ test read (same fingerprint). Anything else is dropped, so a stale line is never
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -25,7 +25,7 @@ import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import identity, sourcelinks
+from . import identity, outline, sourcelinks
 from .assertions import statement_text
 
 RECORD = "asserted.json"  # journal/cache.py ASSERTED: pruning keeps it
@@ -205,7 +205,8 @@ class Provenance:
             repository = None
         self.commit = sourcelinks.published_commit(self.root, repository) if repository else None
         self.record = Record(self.root, load(record_path(self.root)))
-        self._defs: dict[tuple[str, str], tuple[int, int] | None] = {}
+        self._defs: dict[str, dict[str, tuple[int, int]]] = {}  # file -> function -> lines
+        self._rels: dict[str, str] = {}  # a run's file -> its path in the project
 
     @property
     def active(self) -> bool:
@@ -214,19 +215,11 @@ class Provenance:
         return self.record.present or (self.commit is not None and self.commit.sha is not None)
 
     def function_lines(self, file: str, function: str) -> tuple[int, int] | None:
-        if (file, function) not in self._defs:
-            lines = None
-            try:
-                tree = ast.parse((self.snippets_dir / file).read_text(encoding="utf-8"))
-            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-                tree = None
-            for node in tree.body if tree else []:
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    if node.name == function:
-                        start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-                        lines = (start, node.end_lineno or node.lineno)
-            self._defs[(file, function)] = lines
-        return self._defs[(file, function)]
+        """The lines of ``function`` in the snippet ``file`` (its decorators included), read
+        once per file and build."""
+        if file not in self._defs:
+            self._defs[file] = _functions(self.snippets_dir / file)
+        return self._defs[file].get(function)
 
     def blob(self, rel: str, start: int | None = None, end: int | None = None) -> str | None:
         return self.commit.blob(rel, start, end) if self.commit is not None else None
@@ -234,12 +227,14 @@ class Provenance:
     def mark(self, text: str, entry: str, run, key: str, value, note_id: str) -> str:
         """``text`` (the value as the prose shows it, already escaped) marked, with a popover
         saying which snippet function computed it and which test asserts it."""
-        snippet = (self.snippets_dir / run.file).resolve()
-        rel = (
-            snippet.relative_to(self.root).as_posix()
-            if snippet.is_relative_to(self.root)
-            else run.file
-        )
+        rel = self._rels.get(run.file)
+        if rel is None:
+            snippet = (self.snippets_dir / run.file).resolve()
+            rel = self._rels[run.file] = (
+                snippet.relative_to(self.root).as_posix()
+                if snippet.is_relative_to(self.root)
+                else run.file
+            )
         lines = self.function_lines(run.file, run.function)
         href = self.blob(rel, *lines) if lines else self.blob(rel)
         made = _link(href, f"<code>{_text(rel)} · {_text(run.function)}</code>")
@@ -271,22 +266,56 @@ class Provenance:
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
 
-def plain_at(lines: list[str], ref) -> bool:
+def _functions(path: Path) -> dict[str, tuple[int, int]]:
+    """Each top-level function of the module at ``path``: its first line (decorators included)
+    and last; {} when the file cannot be read."""
+    try:
+        return outline.of(path).functions
+    except OSError:
+        return {}
+
+
+class Prose:
+    """An entry's lines (``text.split("\\n")``) with what ``plain_at`` asks of every value counted
+    once: the ``$$`` before each line and where each line's paragraph begins (asked afresh for
+    each value, both read the whole entry: a long entry's values cost its length squared)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.displays = [0, *itertools.accumulate(line.count("$$") for line in lines)]
+        self.paragraph: list[int] = []  # index of the first line of each line's paragraph
+        for i in range(len(lines)):
+            joined = i > 0 and lines[i - 1].strip()
+            self.paragraph.append(self.paragraph[i - 1] if joined else i)
+
+
+# a value reference's opening, up to its key (the references ``plain_at`` asks about are read)
+_OPENING = re.compile(r"\{\{\s*([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)\b")
+
+
+def _first(line: str, name: str, key: str) -> re.Match | None:
+    """The first ``{{ name.key`` in ``line`` (one pattern for all: compiling one per value cost
+    more than the rest of the page's marks)."""
+    return next((m for m in _OPENING.finditer(line) if m.groups() == (name, key)), None)
+
+
+def plain_at(lines: list[str] | Prose, ref) -> bool:
     """Whether the value ``ref`` stands where a mark cannot: in a heading (the table of
     contents reads its text) or in a formula (``$...$`` and ``\\(...\\)``, which may span
-    the lines of a paragraph, and ``$$`` blocks)."""
+    the lines of a paragraph, and ``$$`` blocks). ``lines``: the entry's, or their ``Prose``
+    (for many values of one entry)."""
+    prose = lines if isinstance(lines, Prose) else Prose(lines)
+    lines = prose.lines
     number = ref.where.line
     if not 0 < number <= len(lines):
         return True
     line = lines[number - 1]
     if line.lstrip().startswith("#"):
         return True
-    if sum(before.count("$$") for before in lines[: number - 1]) % 2 == 1:
+    if prose.displays[number - 1] % 2 == 1:
         return True  # inside a display block
-    start = number - 1
-    while start > 0 and lines[start - 1].strip():
-        start -= 1  # the paragraph's first line
-    found = re.search(rf"\{{\{{\s*{re.escape(ref.name)}\.{re.escape(ref.key)}\b", line)
+    start = prose.paragraph[number - 1]  # the paragraph's first line
+    found = _first(line, ref.name, ref.key)
     head = "\n".join([*lines[start : number - 1], line[: found.start()] if found else line])
     head = head.replace("$$", "")
     return len(_DOLLAR.findall(head)) % 2 == 1 or head.count("\\(") > head.count("\\)")

