@@ -401,7 +401,7 @@ class Checker:
                     self._cell_line(raw_lines, cell.source),
                     f"cell {number} draws a figure with no alt text: add a line '# alt: what it shows'",
                 )
-            for name in deps._imported_names(notebook._python_only(cell.source)):
+            for name in deps.imported_names(notebook._python_only(cell.source)):
                 if (self.snippets_dir / f"{name}.py").is_file():
                     info.snippet_files.add(f"{name}.py")
                     info.run_files.add(f"{name}.py")
@@ -448,7 +448,7 @@ class Checker:
                 run_by_tested_entry |= self._closure(entry.run_files)
         imported: set[str] = set()
         for text in self.tests.values():
-            imported |= deps._imported_names(text)
+            imported |= deps.imported_names(text)
         everything = "\n".join(self.tests.values())
         for path in modules:
             rel = self.rel(path)

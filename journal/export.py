@@ -178,8 +178,7 @@ def third_party(sources: list[Path], pins: dict[str, str]) -> list[str]:
     names: set[str] = set()
     local = {p.stem for p in sources}
     for path in sources:
-        stat = path.stat()
-        for name in deps._imported_names_of(path, stat.st_mtime_ns, stat.st_size):
+        for name in deps.imports_of(path):
             if name in local or name in sys.stdlib_module_names:
                 continue
             if name.lower() in pins:  # numpy, matplotlib: no need to look further

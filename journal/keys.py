@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__, deps, runner
+from . import __version__, deps, outline, runner
 from .cache import sha256_file
 from .directives import Run
 from .errors import JournalError
@@ -38,13 +38,10 @@ def sources(root: Path, snippet: Path) -> dict[str, str]:
     return {src.relative_to(root).as_posix(): _hash(src) for src in deps.local_sources(snippet)}
 
 
-_hashes: dict[tuple, str] = {}
-
-
 def _hash(path: Path) -> str:
-    """``sha256_file``, kept while the file is unchanged on disk (a build hashes a snippet for
-    each of its runs and code blocks)."""
-    return deps.per_version(_hashes, path, lambda: sha256_file(path))
+    """The file's SHA-256, kept while it is unchanged on disk (a build hashes a snippet for each
+    of its runs and code blocks): read with its outline, which following its imports needs."""
+    return outline.of(path).sha256
 
 
 def declared_inputs(root: Path, run: Run) -> dict[str, str]:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from . import directives, frontmatter, keys, page, running
+from . import directives, frontmatter, keys, outline, page, running
 from .cache import Cache
 from .directives import ParsedEntry
 from .errors import JournalError
@@ -44,6 +44,8 @@ class Journal:
         self.execution = execution
         persistent = cache_dir is not None and execution == "cache"
         self.cache = Cache(self.root / cache_dir if persistent else None)
+        if persistent:  # the snippets' outlines (imports, functions), kept by content there
+            outline.keep_in(self.cache.root)
         self.jobs = jobs or os.cpu_count() or 1
         self.reporter = reporter or Silent()
         self.show_stale = show_stale  # the preview shows a stale frozen result, marked stale

@@ -18,7 +18,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deps
+from . import fileversion
 from .errors import JournalError, Location, did_you_mean
 
 MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):([\w-]+)\]\s*$")
@@ -107,7 +107,7 @@ def _lines_and_markers(path: Path, root: Path, where: Location) -> tuple:
         lines = read_text(path, root, where).splitlines()
         return (lines, *_markers(lines))
 
-    return deps.per_version(_kept, path, make)
+    return fileversion.per_version(_kept, path, make)
 
 
 def read(

@@ -178,4 +178,4 @@ def test_an_import_is_found_in_every_kind_of_nested_statement():
         if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.level == 0)
         for alias in node.names
     }
-    assert deps._imported_names(source) == every == set("abcdegijklpu")
+    assert deps.imported_names(source) == every == set("abcdegijklpu")
