@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 from corpus import train_val_ids
-from gpt import load_checkpoint, save_checkpoint
+from gpt import gpt_forward, load_checkpoint, save_checkpoint
 from train_gpt import token_losses, windows
 
 MATRICES = ("attn.W_qkv", "attn.W_o", "mlp.W_fc", "mlp.W_proj")  # x @ W in every block
@@ -62,6 +62,22 @@ def weight_bytes(params, quantized, bits=8):
     )
 
 
+def log_probs(params, config, x, batch=64):
+    """log p(. | the window so far) at every position of the windows x: (n, T, V), float64."""
+    out = []
+    for i in range(0, len(x), batch):
+        z, _, _ = gpt_forward(params, x[i : i + batch], config)  # (b, T, V) logits
+        z = z.astype(np.float64) - z.max(axis=-1, keepdims=True)
+        out.append(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
+    return np.concatenate(out)
+
+
+def kl_per_window(logp, logq):
+    """KL(p || q) of the next-character distributions, averaged over each window's positions:
+    how far q's predictions are from p's, whichever way the loss goes. (n,) nats."""
+    return (np.exp(logp) * (logp - logq)).sum(axis=-1).mean(axis=-1)
+
+
 # --8<-- [end:quantize]
 
 
@@ -79,6 +95,7 @@ def main():
     params, config = load_checkpoint("gpt_char.npz")
     x, y = windows(train_val_ids()[1], config["block_size"])  # the whole held-out text
     base = token_losses(params, x, y).mean(axis=1)  # (n_windows,) float32 model
+    logp = log_probs(params, config, x)  # its predictions: (n_windows, T, V)
     variants = {
         "int8, block matrices": quantize_model(params, MATRICES),
         "int8, + embeddings": quantize_model(params, MATRICES + TABLES),
@@ -86,19 +103,25 @@ def main():
     }
     float_bytes = weight_bytes(params, {})
     print(f"held-out NLL, float32: {base.mean():.4f} nats per character over {x.size:,}")
-    print(f"{'weights':>22}  {'bytes':>8}  {'smaller':>7}  {'NLL change (+- s.e.)':>22}")
+    print(f"{'weights':>22}  {'bytes':>8}  {'smaller':>7}  {'NLL change (+- s.e.)':>22}"
+          f"  {'KL from float32 (+- s.e.)':>26}")  # fmt: skip
     print(f"{'float32':>22}  {float_bytes:8,}  {1:6.2f}x")
     out = {"nll": float(base.mean()), "float_bytes": float_bytes, "n_val": x.size}
+    kl = {}
     for (name, q), key in zip(variants.items(), ("matrices", "int8", "int4"), strict=True):
         w = slice(None, None, 4 if key == "int4" else 1)  # int4's large effect: every 4th window
-        d = token_losses(dequantized(params, q), x[w], y[w]).mean(axis=1) - base[w]  # (n,)
+        model = dequantized(params, q)
+        d = token_losses(model, x[w], y[w]).mean(axis=1) - base[w]  # (n,)
         se = d.std(ddof=1) / np.sqrt(len(d))  # paired: the same windows
+        kl[key] = kl_per_window(logp[w], log_probs(model, config, x[w]))  # (n,)
+        kl_se = kl[key].std(ddof=1) / np.sqrt(len(d))
         nbytes = weight_bytes(params, q, bits=4 if key == "int4" else 8)
         note = "  (every 4th window)" if key == "int4" else ""
         print(f"{name:>22}  {nbytes:8,}  {float_bytes / nbytes:6.2f}x  "
-              f"{d.mean():+10.5f} +- {se:.5f}{note}")  # fmt: skip
+              f"{d.mean():+10.5f} +- {se:.5f}  {kl[key].mean():14.6f} +- {kl_se:.6f}{note}")  # fmt: skip
         out |= {f"windows_{key}": len(d), f"bytes_{key}": nbytes, f"ratio_{key}": float_bytes / nbytes,
-                f"dnll_{key}": float(d.mean()), f"dnll_se_{key}": float(se)}  # fmt: skip
+                f"dnll_{key}": float(d.mean()), f"dnll_se_{key}": float(se),
+                f"kl_{key}": float(kl[key].mean()), f"kl_se_{key}": float(kl_se)}  # fmt: skip
     # --8<-- [end:main]
     q8 = variants["int8, + embeddings"]
     save_int8("gpt_char_int8.npz", params, config, q8)
@@ -115,8 +138,13 @@ def main():
         "n_float": small,
         "n_params": sum(p.size for p in params.values()),
         "n_windows": len(x),
-        "int4_over_int8": out["dnll_int4"] / out["dnll_int8"],
-        "z_int8": out["dnll_int8"] / out["dnll_se_int8"],  # the change in standard errors
+        # how much farther int4's predictions move than int8's, on the same (every 4th) windows
+        "int4_over_int8": out["kl_int4"] / float(kl["int8"][::4].mean()),
+        "z_int8": out["dnll_int8"] / out["dnll_se_int8"],  # the loss change in standard errors
+        "kl_z_int8": out["kl_int8"] / out["kl_se_int8"],
+        "z_int4": out["dnll_int4"] / out["dnll_se_int4"],
+        # the tables' part of int8's divergence: what adding them to the matrices added
+        "tables_share_kl": (out["kl_int8"] - out["kl_matrices"]) / out["kl_int8"],
         "share_float": small / sum(p.size for p in params.values()),
         "share_tables": sum(params[k].size for k in TABLES) / sum(p.size for p in params.values()),
     }

@@ -184,15 +184,26 @@ def test_jacobian_norms_match_finite_differences_of_softmax():
     assert jacobian_norms(np.eye(4))[0] == 0.0  # one-hot: nothing moves, and no nan
 
 
+def first_nan_d(ds=(4, 16, 64, 256, 1024)):
+    """The first d at which the closed form gives nan on one of the entry's seeds, or 0."""
+    for d in ds:
+        ps = [softmax(scores(d, 32, 200, seed)) for seed in SEEDS]
+        assert all(np.isfinite(jacobian_norms(p)).all() for p in ps)  # the matrices never do
+        if any(np.isnan(closed_form_norms(p)).any() for p in ps):
+            return d
+    return 0
+
+
 def test_the_closed_form_is_right_until_rounding_breaks_it():
     """The entry's dead end: sum p^2 - 2 sum p^3 + (sum p^2)^2 equals the matrix norm where the
-    softmax is spread out, and gives nan on the entry's seeds at d = 1024 but not at d <= 256."""
+    softmax is spread out, and gives nan once rows are one-hot: at d = 1024 on the entry's seeds,
+    or already at 256, where a few rows are (which rows round below zero depends on the last bits
+    of the scores, so on the BLAS kernels that multiplied them), never at d <= 64."""
     p = softmax(scores(4, 32, 200, 0))
     np.testing.assert_allclose(closed_form_norms(p), jacobian_norms(p), rtol=1e-10)
-    for d, nan in [(64, False), (256, False), (1024, True)]:
-        ps = [softmax(scores(d, 32, 200, seed)) for seed in SEEDS]
-        assert any(np.isnan(closed_form_norms(p)).any() for p in ps) is nan
-        assert all(np.isfinite(jacobian_norms(p)).all() for p in ps)
+    assert first_nan_d() in (256, 1024)
+    ps = [softmax(scores(1024, 32, 200, seed)) for seed in SEEDS]
+    assert any(np.isnan(closed_form_norms(p)).any() for p in ps)  # and at d = 1024
 
 
 @pytest.mark.parametrize("d", [16, 256])
@@ -263,7 +274,7 @@ def test_entry_scaling(run):
     assert v["jac_ratio_1024_min"] == pytest.approx(min(ratios), rel=1e-12)
     assert v["jac_ratio_1024_max"] == pytest.approx(max(ratios), rel=1e-12)
     assert 100 < v["jac_ratio_1024_min"] < v["jac_ratio_1024_max"]
-    assert v["closed_form_nan_d"] == 1024
+    assert v["closed_form_nan_d"] == first_nan_d()  # 1024, or 256 on other BLAS kernels
 
 
 def test_entry_exact_checks(run):
