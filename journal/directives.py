@@ -119,14 +119,34 @@ KNOWN = "::code, ::run, ::output, ::figure"
 
 _QUOTING = re.compile(r"[\"'\\]")
 _PLAIN_WORDS = re.compile(r"[^ \t\r\n]+")  # shlex.whitespace
+# a word of quoted and unquoted parts, without backslashes (shlex's POSIX mode: each quoted part
+# stands for its content), and one quoted part
+_QUOTED_WORD = re.compile(r"""(?:[^ \t\r\n"']|"[^"]*"|'[^']*')+""")
+_QUOTED_PART = re.compile(r""""([^"]*)"|'([^']*)'""")
+
+
+def _quoted_words(rest: str) -> list[str] | None:
+    """shlex.split(rest) for a text without backslashes, or None where shlex must decide (a
+    quote left open): the words must cover the text but for its whitespace."""
+    words, end = [], 0
+    for m in _QUOTED_WORD.finditer(rest):
+        if _PLAIN_WORDS.search(rest, end, m.start()):
+            return None  # something between two words that is not whitespace: an open quote
+        words.append(_QUOTED_PART.sub(lambda q: q.group(1) or q.group(2) or "", m.group(0)))
+        end = m.end()
+    return None if _PLAIN_WORDS.search(rest, end) else words
 
 
 def _split(rest: str, where: Location) -> tuple[list[str], dict[str, str]]:
     """Split a directive's arguments into positional words and key=value options."""
     try:
-        # shlex only when quoting asks for it: without quotes or backslashes its words are
-        # the runs of characters between its whitespace, and it costs twenty times as much
-        words = _PLAIN_WORDS.findall(rest) if not _QUOTING.search(rest) else shlex.split(rest)
+        # shlex only when backslashes ask for it: it costs twenty times as much as a pattern
+        if not _QUOTING.search(rest):
+            words = _PLAIN_WORDS.findall(rest)
+        else:
+            words = _quoted_words(rest) if "\\" not in rest else None
+            if words is None:
+                words = shlex.split(rest)
     except ValueError as exc:
         raise JournalError(
             f"cannot read the directive's arguments ({exc})",
