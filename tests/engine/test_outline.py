@@ -83,7 +83,10 @@ def test_a_later_process_reads_the_outline_from_the_cache_not_the_syntax_tree(tm
     cache.mkdir()
     snippet = tmp_path / "a.py"
     snippet.write_text(SOURCE)
-    want = [["asyncio", "helpers", "numpy"], {"shown": [5, 10], "waits": [13, 15], "twice": [22, 24]}]
+    want = [
+        ["asyncio", "helpers", "numpy"],
+        {"shown": [5, 10], "waits": [13, 15], "twice": [22, 24]},
+    ]
     assert child(cache, snippet) == [1, *want]  # parsed, and kept at exit
     stored = json.loads((cache / outline.STORE).read_text())
     assert list(stored["outlines"]) == [outline.of(snippet).sha256]
