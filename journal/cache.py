@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from .outline import STORE as OUTLINES
+from .parsed import STORE as PARSED
 from .results import FigureOut, RunResult, decode_value
 
 FORMAT = 2  # bump when the layout of an entry changes
@@ -381,7 +382,7 @@ class Cache:
         # "site": the MkDocs adapter's highlighted code and such, bounded by itself
         known = {"manifests", "entries", "files", "notebooks", "pages", "site", DURATIONS, ASSERTED}
         known.add("takehome")  # the tests' last execution of each entry's notebook: one a file
-        known.add(OUTLINES)  # the snippets' outlines, bounded by itself
+        known.update({OUTLINES, PARSED})  # the snippets' outlines, the entries' parses: bounded
         doomed += sorted(p for p in self.root.iterdir() if p.name not in known)
         size = sum(_size(p) for p in doomed)
         if not dry_run:

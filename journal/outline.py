@@ -14,22 +14,19 @@ another format or Python is ignored and rewritten.
 from __future__ import annotations
 
 import ast
-import atexit
 import hashlib
-import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .fileversion import per_version
+from .keptstore import KeptStore
 
 FORMAT = 1  # bump when what an outline holds, or how it is read, changes
 STORE = "outlines.json"
-LIMIT = 4096  # outlines kept in the file (a few hundred bytes each)
-_TAG = f"{FORMAT} {sys.version_info[0]}.{sys.version_info[1]}"  # ast's reading is Python's
+LIMIT = 4096  # outlines kept in the file (a few hundred bytes each); its tag names Python's
+# version too: ast's reading is Python's
 
 
 @dataclass(frozen=True)
@@ -75,9 +72,8 @@ def _statements(body: list) -> Iterator[ast.stmt]:
 
 
 _by_version: dict = {}  # fileversion.stat_of(path) -> Outline
-_by_hash: dict[str, Outline] = {}  # sha256 -> Outline, every one this process read or loaded
-_used: dict[str, None] = {}  # hashes this process used, in order
-_stores: dict[Path, set[str]] = {}  # folder -> the hashes its file held when loaded
+_by_hash: dict[str, Outline] = {}  # sha256 -> Outline, as made or read in this process
+_kept = KeptStore(STORE, f"{FORMAT} {sys.version_info[0]}.{sys.version_info[1]}", LIMIT)
 
 
 def of(path: Path) -> Outline:
@@ -89,56 +85,21 @@ def _of_bytes(data: bytes) -> Outline:
     sha = hashlib.sha256(data).hexdigest()
     found = _by_hash.get(sha)
     if found is None:
-        imports, functions = read(data)
-        found = _by_hash[sha] = Outline(sha, imports, functions)
-    _used[sha] = None
+        kept = _kept.get(sha)
+        try:
+            imports, functions = kept
+            found = Outline(sha, frozenset(imports), {k: (a, b) for k, (a, b) in functions.items()})
+        except (TypeError, ValueError, AttributeError):  # none kept, or not an outline
+            imports, functions = read(data)
+            found = Outline(sha, imports, functions)
+            _kept.put(sha, [sorted(imports), functions])
+        _by_hash[sha] = found
+    else:
+        _kept.get(sha)  # used: kept at the front of the file
     return found
 
 
 def keep_in(folder: Path) -> None:
     """Read the outlines kept in ``folder`` (a journal's cache) and keep this process's there
     when it ends. Outlines are keyed by content, so one journal's serve any other's."""
-    folder = Path(folder)
-    if folder in _stores:
-        return
-    _stores[folder] = set()
-    try:
-        kept = json.loads((folder / STORE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # none yet, or unreadable: rewritten at exit
-    if not isinstance(kept, dict) or kept.get("tag") != _TAG:
-        return
-    try:
-        for sha, (imports, functions) in kept["outlines"].items():
-            if sha not in _by_hash:
-                _by_hash[sha] = Outline(
-                    sha, frozenset(imports), {k: (a, b) for k, (a, b) in functions.items()}
-                )
-            _stores[folder].add(sha)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return  # a damaged file: what was read is still right (keyed by content)
-
-
-@atexit.register
-def _save() -> None:
-    """Write each folder's file: the outlines used now first, then the others it held (those
-    of files unchanged since), up to LIMIT. Skipped when nothing new was used there."""
-    for folder, held in _stores.items():
-        if not folder.is_dir() or _used.keys() <= held:
-            continue
-        order = [*_used, *(sha for sha in held if sha not in _used)][:LIMIT]
-        body = {
-            "tag": _TAG,
-            "outlines": {
-                sha: [sorted(_by_hash[sha].imports), _by_hash[sha].functions]
-                for sha in order
-                if sha in _by_hash
-            },
-        }
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{STORE}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(body, f, separators=(",", ":"))
-            os.replace(tmp, folder / STORE)
-        except OSError:
-            continue  # a read-only cache: the next build parses again
+    _kept.attach(folder)

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from . import directives, frontmatter, keys, outline, page, running
+from . import frontmatter, keys, outline, page, parsed, running
 from .cache import Cache
 from .directives import ParsedEntry
 from .errors import JournalError
@@ -44,8 +44,9 @@ class Journal:
         self.execution = execution
         persistent = cache_dir is not None and execution == "cache"
         self.cache = Cache(self.root / cache_dir if persistent else None)
-        if persistent:  # the snippets' outlines (imports, functions), kept by content there
+        if persistent:  # the snippets' outlines and the entries' parses, kept by content there
             outline.keep_in(self.cache.root)
+            parsed.keep_in(self.cache.root)
         self.jobs = jobs or os.cpu_count() or 1
         self.reporter = reporter or Silent()
         self.show_stale = show_stale  # the preview shows a stale frozen result, marked stale
@@ -64,7 +65,7 @@ class Journal:
         )
 
     def parse(self, text: str, rel_path: str) -> ParsedEntry:
-        return directives.parse(text, rel_path)
+        return parsed.parse(text, rel_path)
 
     def parse_file(self, path: Path) -> ParsedEntry:
         return self.parse(Path(path).read_text(encoding="utf-8"), self.rel(path))

@@ -12,17 +12,18 @@ from __future__ import annotations
 import functools
 import os
 
-from .. import directives
+from .. import directives, parsed
 
 _parsed: dict[tuple[str, bool], tuple[str, directives.ParsedEntry]] = {}
 
 
 def parse(text: str, rel: str, strict: bool) -> directives.ParsedEntry:
-    """``directives.parse``, kept by the entry's text (errors are raised again each time)."""
+    """``directives.parse``, kept by the entry's text (errors are raised again each time); the
+    first time in a process, read back from the cache folder when it was kept (``parsed``)."""
     kept = _parsed.get((rel, strict))
     if kept is not None and kept[0] == text:
         return kept[1]
-    entry = directives.parse(text, rel, strict=strict)
+    entry = parsed.parse(text, rel, strict=strict)
     _parsed[(rel, strict)] = (text, entry)
     return entry
 

@@ -89,14 +89,14 @@ def test_a_later_process_reads_the_outline_from_the_cache_not_the_syntax_tree(tm
     ]
     assert child(cache, snippet) == [1, *want]  # parsed, and kept at exit
     stored = json.loads((cache / outline.STORE).read_text())
-    assert list(stored["outlines"]) == [outline.of(snippet).sha256]
+    assert list(stored["values"]) == [outline.of(snippet).sha256]
     assert child(cache, snippet) == [0, *want]  # the next process parses nothing
 
     snippet.write_text(SOURCE.replace("import numpy as np\n", "import scipy\n"))
     assert child(cache, snippet)[:2] == [1, ["asyncio", "helpers", "scipy"]]  # new bytes
     stored = json.loads((cache / outline.STORE).read_text())
-    assert len(stored["outlines"]) == 2  # the one used last first, the older one kept
+    assert len(stored["values"]) == 2  # the one used last first, the older one kept
 
-    (cache / outline.STORE).write_text('{"tag": "' + outline._TAG + '", "outlines": {"x": 3}')
+    (cache / outline.STORE).write_text('{"tag": "' + outline._kept.tag + '", "values": {"x": 3}')
     assert child(cache, snippet)[0] == 1  # damaged: ignored, parsed again and rewritten
     assert child(cache, snippet)[0] == 0
