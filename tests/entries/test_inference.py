@@ -380,6 +380,7 @@ def test_entry_quantization(runs, entry_runs, trained):
     assert 0 < v["kl_int8"] < 0.002 and v["kl_z_int8"] > 20
     assert v["kl_z_int8"] == pytest.approx(v["kl_int8"] / v["kl_se_int8"])
     assert 0 < v["kl_matrices"] < v["kl_int8"]
+    assert abs(v["dnll_matrices"]) < 0.002  # the matrices alone: as small a loss change, either way
     assert v["tables_share_kl"] == pytest.approx(1 - v["kl_matrices"] / v["kl_int8"])
     assert v["tables_share_kl"] > 0.5  # "most of the damage"
     assert v["dnll_int4"] > 0.05 and v["z_int4"] > 10  # int4 costs loss, beyond doubt
