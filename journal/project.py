@@ -52,6 +52,7 @@ class Journal:
         self.show_stale = show_stale  # the preview shows a stale frozen result, marked stale
         self.environment_key = keys.environment_hash(self.root)
         self._slugs: dict[Path, tuple[int, str]] = {}
+        self._rels: dict[str, str] = {}
 
     @property
     def executes(self) -> bool:
@@ -59,10 +60,18 @@ class Journal:
 
     # -- entries ----------------------------------------------------------------------------------
     def rel(self, path: Path) -> str:
-        path = Path(path).resolve()
-        return (
-            path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
-        )
+        """``path`` relative to the journal's root (symbolic links resolved), else absolute;
+        kept for the journal's life, one build (a build asks it for every run and entry)."""
+        known = self._rels.get(str(path))
+        if known is None:
+            real = Path(path).resolve()
+            known = (
+                real.relative_to(self.root).as_posix()
+                if real.is_relative_to(self.root)
+                else str(real)
+            )
+            self._rels[str(path)] = known
+        return known
 
     def parse(self, text: str, rel_path: str) -> ParsedEntry:
         return parsed.parse(text, rel_path)
