@@ -6,6 +6,9 @@ display)`` is a function of the formula, the display mode, latex2mathml's versio
 own code, so it is looked up first in a store of ``site_cache`` keyed by exactly those (the hook's
 source text, not its name: a change to the hook makes everything again). A formula that fails
 is not kept: its warning is given at every build.
+
+The math font is cut to the characters the built pages' formulas draw, read from every page
+after the build (``mathfont.drawn``): those are kept the same way, by the page's HTML.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import hashlib
 import inspect
 from importlib.metadata import version
 
-from . import site_cache
+from . import mathfont, site_cache
 from .hooks import mathml as module
 
 _original = getattr(module, "to_mathml", None)  # the hook's own
+_drawn = mathfont.drawn
 
 
 def install(store: site_cache.Store | None) -> None:
     """Make the MathML hook's ``to_mathml`` look in ``store`` first (None: as it is)."""
+    _keep_drawn(store)
     original = _original
     if original is None:
         return  # the hook no longer converts through to_mathml: nothing to keep
@@ -43,3 +48,24 @@ def install(store: site_cache.Store | None) -> None:
 
     to_mathml.__doc__ = original.__doc__
     module.to_mathml = to_mathml
+
+
+def _keep_drawn(store: site_cache.Store | None) -> None:
+    """Make ``mathfont.drawn(page_html)`` look in ``store`` first, by the page and the code that
+    reads it."""
+    if store is None:
+        mathfont.drawn = _drawn
+        return
+    code = hashlib.sha256(inspect.getsource(mathfont).encode()).hexdigest()
+
+    def drawn(page_html: str) -> set[str]:
+        key = site_cache.digest("drawn", code, page_html)
+        chars = store.get(key)
+        if chars is None:
+            chars = _drawn(page_html)
+            store.put(key, "".join(sorted(chars)))
+            return chars
+        return set(chars)
+
+    drawn.__doc__ = _drawn.__doc__
+    mathfont.drawn = drawn
