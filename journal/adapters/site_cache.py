@@ -180,26 +180,31 @@ def file_store(name: str, folder: Path | None) -> FileStore:
 
 
 def _read(path: Path) -> dict:
+    """The values of a store's file: a first line naming the library versions and the checksum
+    of the rest, then the values as JSON (checked on the bytes: serialising the values again to
+    check them cost as much as reading them)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        values = data["values"]
-        if data.get("versions") == VERSIONS and data.get("sha256") == _checksum(values):
-            return values
-    except (OSError, ValueError, KeyError, TypeError):
+        head, _, body = path.read_bytes().partition(b"\n")
+        about = json.loads(head)
+        if (
+            about.get("versions") == VERSIONS
+            and about.get("sha256") == hashlib.sha256(body).hexdigest()
+        ):
+            values = json.loads(body)
+            if isinstance(values, dict):
+                return values
+    except (OSError, ValueError, AttributeError):
         pass
     return {}
 
 
 def _write(path: Path, values: dict) -> None:
-    data = {"versions": VERSIONS, "sha256": _checksum(values), "values": values}
+    body = json.dumps(values, ensure_ascii=False).encode()
+    head = json.dumps({"versions": VERSIONS, "sha256": hashlib.sha256(body).hexdigest()})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.write_bytes(head.encode() + b"\n" + body)
         os.replace(temporary, path)
     except OSError:
         pass  # a cache that cannot be written only costs time
-
-
-def _checksum(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()

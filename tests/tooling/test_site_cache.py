@@ -21,11 +21,13 @@ def test_values_survive_a_restart_and_a_damaged_file_is_ignored(tmp_path):
     store.save()
     assert site_cache.Store("kind", tmp_path).get("k") == "<span>1</span>"
     path = tmp_path / "kind.json"
-    data = json.loads(path.read_text())
-    data["values"]["k"] = "<span>2</span>"  # changed behind the checksum's back
-    path.write_text(json.dumps(data))
+    head, _, body = path.read_bytes().partition(b"\n")
+    assert json.loads(body) == {"k": "<span>1</span>"}  # a line about it, then the values
+    path.write_bytes(head + b"\n" + body.replace(b"1", b"2"))  # behind the checksum's back
     assert site_cache.Store("kind", tmp_path).get("k") is None
-    path.write_text('{"versions": ')  # cut short
+    path.write_bytes(head + b"\n" + body[:-3])  # cut short
+    assert site_cache.Store("kind", tmp_path).values == {}
+    path.write_text('{"versions": ')  # cut in its first line
     assert site_cache.Store("kind", tmp_path).values == {}
 
 
