@@ -187,6 +187,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         template_cache.install(env, self.site_folder)
         return env
 
+    @event_priority(-100)  # after every hook that fills the site caches (the math font's)
     def on_post_build(self, *, config):
         if not self.serving:  # the preview writes them when it stops: a save waited 0.4 s on it
             site_cache.save_all()
