@@ -132,6 +132,24 @@ def test_mathml_is_kept_by_formula_and_a_failing_formula_is_not(tmp_path):
     assert mathml.to_mathml is math_cache._original
 
 
+def test_the_characters_a_pages_formulas_draw_are_kept_by_the_page(tmp_path):
+    from journal.adapters import math_cache, mathfont
+
+    page = '<p><math><mi>x</mi><mo>+</mo><mi mathvariant="normal">A</mi></math></p>'
+    drawn = mathfont.drawn(page)
+    assert {"+", "A", mathfont.italic("x")} <= drawn  # a lone <mi> is drawn italic
+    store = site_cache.Store("mathml", tmp_path)
+    math_cache.install(store)
+    try:
+        assert mathfont.drawn(page) == drawn and mathfont.drawn(page) == drawn
+        assert (store.hits, store.misses) == (1, 1)
+        assert mathfont.drawn(page.replace("x", "y")) != drawn  # another page, another key
+        assert (store.hits, store.misses) == (1, 2)
+    finally:
+        math_cache.install(None)
+    assert mathfont.drawn is math_cache._drawn
+
+
 def test_an_import_is_found_in_every_kind_of_nested_statement():
     """The imports are read from statements only (not every node); none nested is missed."""
     import ast
