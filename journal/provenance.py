@@ -134,6 +134,9 @@ def write(path: Path, tests: Tests) -> None:
     os.replace(tmp, path)
 
 
+_DEF = re.compile(r"\s*(?:async\s+)?def (\w+)\(")
+
+
 class Record:
     """The record as a build believes it: lookups by (entry, run, key, value), each answer
     checked against the test files as they are now."""
@@ -146,6 +149,7 @@ class Record:
         for a in tests.asserted if tests else []:
             self.by_value.setdefault((a.entry, a.run, a.key), []).append(a)
         self._lines: dict[str, list[str] | None] = {}
+        self._defined: dict[str, set[str]] = {}
 
     def _file_lines(self, rel: str) -> list[str] | None:
         if rel not in self._lines:
@@ -163,10 +167,15 @@ class Record:
             return False
         test_file, _, name = a.test.partition("::")
         function = re.split(r"[\[:]", name.rsplit("::", 1)[-1])[0]
-        test_lines = self._file_lines(test_file)
-        return test_lines is not None and any(
-            re.match(rf"\s*(async\s+)?def {re.escape(function)}\(", line) for line in test_lines
-        )
+        return function in self._defined_in(test_file)
+
+    def _defined_in(self, rel: str) -> set[str]:
+        """The names the file ``rel`` defines with ``def`` (read once per build: a pattern for
+        each assertion over every line of its test file was most of a warm build)."""
+        if rel not in self._defined:
+            lines = self._file_lines(rel) or []
+            self._defined[rel] = {m[1] for line in lines if (m := _DEF.match(line))}
+        return self._defined[rel]
 
     def asserted(self, entry: str, run: str, key: str, value=None, any_value=False):
         """The assertions of ``entry``'s ``run.key`` that hold for ``value`` (for any value
