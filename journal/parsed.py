@@ -22,7 +22,7 @@ from .keptstore import KeptStore
 
 FORMAT = 1  # bump when the stored form changes
 STORE = "parsed.json"
-LIMIT = 2048  # entries' parses (one per entry's current text, a few kilobytes each)
+LIMIT = 2048  # parses kept (one per text an entry had: the last used first; a few kB each)
 _KINDS = {"code": Code, "run": Run, "output": Output, "figure": Figure, "value": ValueRef}
 _NAMES = {cls: name for name, cls in _KINDS.items()}
 _kept = KeptStore(STORE, str(FORMAT), LIMIT)

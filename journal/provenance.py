@@ -214,7 +214,6 @@ class Provenance:
             repository = None
         self.commit = sourcelinks.published_commit(self.root, repository) if repository else None
         self.record = Record(self.root, load(record_path(self.root)))
-        self._defs: dict[str, dict[str, tuple[int, int]]] = {}  # file -> function -> lines
         self._rels: dict[str, str] = {}  # a run's file -> its path in the project
 
     @property
@@ -224,11 +223,9 @@ class Provenance:
         return self.record.present or (self.commit is not None and self.commit.sha is not None)
 
     def function_lines(self, file: str, function: str) -> tuple[int, int] | None:
-        """The lines of ``function`` in the snippet ``file`` (its decorators included), read
-        once per file and build."""
-        if file not in self._defs:
-            self._defs[file] = _functions(self.snippets_dir / file)
-        return self._defs[file].get(function)
+        """The lines of ``function`` in the snippet ``file`` (its decorators included), from the
+        file's outline (read once per version of the file)."""
+        return _functions(self.snippets_dir / file).get(function)
 
     def blob(self, rel: str, start: int | None = None, end: int | None = None) -> str | None:
         return self.commit.blob(rel, start, end) if self.commit is not None else None
