@@ -56,6 +56,7 @@ from . import (
     site,
     site_cache,
     template_cache,
+    theme_files,
 )
 from .notebook_export import Exporter
 
@@ -102,7 +103,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def __init__(self):
         self.serving = False
-        self.site_folder = None  # where the site caches are kept (None: not kept)
         self.journal: Journal | None = None
         self.entries: dict[str, ParsedEntry] = {}
         self.outcome: dict = {}
@@ -173,7 +173,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             site_cache.store("search", folder) if on else None,
         )
         math_cache.install(site_cache.store("mathml", folder) if on else None)
-        self.site_folder = folder if on else None  # compiled templates kept there (on_env)
+        theme_files.install(site_cache.store("theme", folder) if on else None)
+        template_cache.install(folder if on else None)  # compiled templates
         if self.identity is not None:  # a whole journal: the site's hooks, theme and assets too
             site.register(config)
         self.exporter = (  # each entry's notebook to take home (notebook_export.py)
@@ -182,10 +183,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             else None
         )
         return config
-
-    def on_env(self, env, *, config, files):
-        template_cache.install(env, self.site_folder)
-        return env
 
     @event_priority(-100)  # after every hook that fills the site caches (the math font's)
     def on_post_build(self, *, config):
@@ -306,18 +303,22 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         """``mkdocs serve --dirty`` rebuilds only pages whose source file is newer than their
         output; an entry must also be rebuilt when a snippet it shows or runs (or a module that
         one imports) was saved after the page was last written."""
-        for src_uri, entry in self.entries.items():
+        newest: dict[str, float] = {}  # snippet -> the latest time it or a module it imports
+        for src_uri, entry in self.entries.items():  # was saved (one look per snippet)
             file = files.get_file_from_path(src_uri)
             if file is None or not file.abs_dest_path or not os.path.isfile(file.abs_dest_path):
                 continue
             built = os.path.getmtime(file.abs_dest_path)
-            sources = set()
             for d in entry.directives:
-                path = self.journal.snippets_dir / getattr(d, "file", "")
-                if isinstance(d, Code | Run) and path.is_file():
-                    sources.update(deps.local_sources(path))
-            if any(os.path.getmtime(p) > built for p in sources):
-                file.is_modified = lambda: True
+                if not isinstance(d, Code | Run):
+                    continue
+                if d.file not in newest:
+                    path = self.journal.snippets_dir / d.file
+                    sources = deps.local_sources(path) if path.is_file() else []
+                    newest[d.file] = max(map(os.path.getmtime, sources), default=0.0)
+                if newest[d.file] > built:
+                    file.is_modified = lambda: True
+                    break
 
     def _notebook_pages(self, files: Files, config, found: list, executing: dict) -> None:
         """Each ``*.ipynb`` among the entries becomes the page the engine made of it

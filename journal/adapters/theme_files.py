@@ -1,0 +1,70 @@
+"""The theme's static files, listed once per state of the theme's folders (issue 19).
+
+At every build, and at every save in the preview, MkDocs walks the theme's folders (Material's
+holds 14,500 files, most of them icons under ``.icons``) and tests every name against its
+patterns to find the few dozen files it copies to the site (``Files.add_files_from_theme``).
+The list depends only on the names in those folders: it is kept with the modification time of
+every folder walked, and walked again when one of them changed (adding, removing or renaming a
+file or folder changes its folder's time). Which of those files the entries' own files replace
+is decided at every build, as MkDocs does.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mkdocs.structure.files import File, Files
+
+from . import site_cache
+
+_ADD_FROM_THEME = Files.add_files_from_theme
+_stores: dict[str, site_cache.Store] = {}
+
+
+def install(store: site_cache.Store | None) -> None:
+    """Keep the theme's file list in ``store`` (None: list it at every build, as MkDocs does)."""
+    _stores.clear()
+    if store is None:
+        Files.add_files_from_theme = _ADD_FROM_THEME
+        return
+    _stores["theme"] = store
+    Files.add_files_from_theme = _add_files_from_theme
+
+
+def folders(dirs: list[str]) -> list[list]:
+    """Every folder under ``dirs`` as Jinja's loader walks them (symlinks followed), with its
+    modification time (None: the folder is missing)."""
+    found = []
+    for top in dirs:
+        found.append([top, _mtime(top)])
+        for path, _, _ in os.walk(top, followlinks=True):
+            if path != top:
+                found.append([path, _mtime(path)])
+    return found
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _unchanged(kept: list[list]) -> bool:
+    return all(_mtime(path) == mtime for path, mtime in kept)
+
+
+def _add_files_from_theme(self: Files, env, config) -> None:
+    store = _stores["theme"]
+    dirs = list(config.theme.dirs)
+    key = site_cache.digest("theme", dirs, list(config.theme.static_templates))
+    kept = store.get(key)
+    if kept is None or not _unchanged(kept["folders"]):
+        walked = folders(dirs)  # before listing: a change while listing is seen next time
+        listed = Files([])
+        _ADD_FROM_THEME(listed, env, config)
+        kept = {"folders": walked, "files": [[f.src_uri, f.src_dir] for f in listed]}
+        store.put(key, kept)
+    for path, folder in kept["files"]:
+        if self.get_file_from_path(path) is None:  # the entries' files win, as in MkDocs
+            self.append(File(path, folder, config.site_dir, config.use_directory_urls))

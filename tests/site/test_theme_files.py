@@ -1,0 +1,82 @@
+"""The theme's file list kept between builds (journal/adapters/theme_files.py): the same files as
+MkDocs' own walk of the theme's folders, the walk skipped while no folder changed, and a file
+added, removed or renamed in a theme folder seen at the next build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from mkdocs.config import load_config
+from mkdocs.structure.files import File, Files
+
+from journal.adapters import site_cache, theme_files
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n")
+    (tmp_path / "overrides" / "assets" / "extra").mkdir(parents=True)
+    (tmp_path / "overrides" / "assets" / "extra" / "a.css").write_text("a {}\n")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\ntheme:\n  name: material\n  custom_dir: overrides\n"
+    )
+    yield tmp_path
+    theme_files.install(None)
+
+
+def listing(project: Path, store, own: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """The files of a build of ``project`` whose docs hold index.md and ``own``, after the
+    theme's are added (with ``store``; None: MkDocs' own walk)."""
+    theme_files.install(store)
+    config = load_config(config_file=str(project / "mkdocs.yml"))
+    files = Files([File(p, config.docs_dir, config.site_dir, True) for p in ("index.md", *own)])
+    files.add_files_from_theme(config.theme.get_env(), config)
+    return [(f.src_uri, f.src_dir, f.dest_uri) for f in files]
+
+
+def names(found: list[tuple[str, str, str]]) -> set[str]:
+    return {f[0] for f in found}
+
+
+def test_the_kept_list_is_mkdocs_own_and_follows_every_change(project):
+    store = site_cache.Store("theme", None)
+    first = listing(project, store)
+    assert first == listing(project, None)
+    assert len(first) > 40  # Material's scripts (search languages among them), stylesheets, ...
+    assert ("assets/extra/a.css", str(project / "overrides"), "assets/extra/a.css") in first
+    assert not any(".icons/" in f[0] or f[0].endswith(".html") for f in first)
+    assert (store.hits, store.misses) == (0, 1)
+    (kept,) = store.values.values()  # every folder walked, Material's icons' among them
+    assert sum("/.icons/" in path for path, _ in kept["folders"]) > 5
+
+    assert listing(project, store) == first  # nothing changed: read from the store
+    assert (store.hits, store.misses) == (1, 1)
+
+    extra = project / "overrides" / "assets" / "extra"
+    (extra / "b.css").write_text("b {}\n")  # in a folder the walk found
+    (extra / "deep").mkdir()
+    (extra / "deep" / "c.js").write_text("//\n")  # in a new folder under it
+    added = listing(project, store)
+    assert added == listing(project, None)
+    assert names(added) - names(first) == {"assets/extra/b.css", "assets/extra/deep/c.js"}
+
+    (extra / "b.css").unlink()
+    os.rename(extra / "deep" / "c.js", extra / "deep" / "d.js")
+    changed = listing(project, store)
+    assert changed == listing(project, None)
+    assert names(changed) - names(first) == {"assets/extra/deep/d.js"}
+    assert names(first) - names(changed) == set()
+
+
+def test_a_file_of_the_entries_wins_over_the_theme_file_of_the_same_path(project):
+    store = site_cache.Store("theme", None)
+    listing(project, store)
+    (project / "docs" / "assets" / "extra").mkdir(parents=True)
+    (project / "docs" / "assets" / "extra" / "a.css").write_text("mine {}\n")
+    found = listing(project, store, own=("assets/extra/a.css",))
+    assert store.hits == 1
+    assert found == listing(project, None, own=("assets/extra/a.css",))
+    assert [f[1] for f in found if f[0] == "assets/extra/a.css"] == [str(project / "docs")]
