@@ -151,6 +151,7 @@ def test_a_blog_is_byte_identical_with_and_without_the_site_caches(tmp_path):
         "highlight.json",
         "readtime.json",
         "search.json",
+        "theme.json",  # the theme's file list (theme_files.py)
     }
     listed = "".join(
         (tmp_path / "warm" / page / "index.html").read_text() for page in ("", "page/2", "page/3")
