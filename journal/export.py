@@ -349,8 +349,7 @@ class _Planner:
         return self.entries[slug]
 
     def add_sources(self, file: str, where) -> None:
-        snippet = snippets.resolve(self.journal.snippets_dir, self.journal.root, file, where)
-        self.plan.sources.update(deps.local_sources(snippet))
+        self.plan.sources.update(deps.local_sources(self.journal.snippet(file, where)))
 
     def order(self, slug: str, run: Run, emit: Callable[[Step], None]) -> None:
         """Emit ``run``'s producers (depth first), then ``run``, each once."""
@@ -447,8 +446,9 @@ def entry_notebook(
         if isinstance(item, Run):
             return _RUN_MARK.format(item.name)
         if isinstance(item, Code):
+            path = journal.snippet(item.file, item.where)
             excerpt = snippets.read(
-                journal.snippets_dir, journal.root, item.file, item.section, item.where
+                journal.snippets_dir, journal.root, item.file, item.section, item.where, path
             )
             planner.add_sources(item.file, item.where)
             return "\n" + _code_markdown(excerpt, code_link(excerpt)) + "\n"
@@ -575,13 +575,12 @@ def cache_key(
             h.update(f"\0{run.name}\0{result.key}\0{json.dumps(result.measured)}".encode())
         else:
             h.update(f"\0{run.name}\0{result!s}".encode())
-    for d in entry.directives:
-        if isinstance(d, Code):
-            try:
-                snippet = snippets.resolve(journal.snippets_dir, journal.root, d.file, d.where)
-            except JournalError:
-                continue  # reported by the page itself
-            h.update(json.dumps(keys.sources(journal.root, snippet), sort_keys=True).encode())
+    for file, where in {d.file: d.where for d in entry.directives if isinstance(d, Code)}.items():
+        try:  # each file shown once (an entry shows a snippet in several sections)
+            snippet = journal.snippet(file, where)
+        except JournalError:
+            continue  # reported by the page itself
+        h.update(json.dumps(keys.sources(journal.root, snippet), sort_keys=True).encode())
     return h.hexdigest()
 
 

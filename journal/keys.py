@@ -66,11 +66,18 @@ def declared_inputs(root: Path, run: Run) -> dict[str, str]:
     return hashes
 
 
-def recipe(root: Path, run: Run, snippet: Path, needed: dict[str, dict[str, str]]) -> dict:
-    """What the author controls of a run (``needed``: each needed run's produced files' hashes)."""
+def recipe(
+    root: Path,
+    run: Run,
+    snippet: Path,
+    needed: dict[str, dict[str, str]],
+    hashed: dict[str, str] | None = None,
+) -> dict:
+    """What the author controls of a run (``needed``: each needed run's produced files' hashes;
+    ``hashed``: ``sources(root, snippet)`` when the caller has it already)."""
     return {
         "function": run.function,
-        "sources": sources(root, snippet),
+        "sources": sources(root, snippet) if hashed is None else dict(hashed),
         "inputs": declared_inputs(root, run),
         "produces": sorted(run.produces),
         "needs": needed,

@@ -60,8 +60,9 @@ def render_entry(
             return render.not_executed_block() if isinstance(d, Output) else ""
         try:
             if isinstance(d, Code):
+                path = journal.snippet(d.file, d.where)
                 excerpt = snippets.read(
-                    journal.snippets_dir, journal.root, d.file, d.section, d.where
+                    journal.snippets_dir, journal.root, d.file, d.section, d.where, path
                 )
                 return render.code_block(excerpt, codelinks.code_link(journal, excerpt))
             result = result_of(d.name)

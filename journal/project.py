@@ -9,10 +9,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from . import frontmatter, keys, outline, page, parsed, running
+from . import frontmatter, keys, outline, page, parsed, running, snippets
 from .cache import Cache
 from .directives import ParsedEntry
-from .errors import JournalError
+from .errors import JournalError, Location
 from .progress import Reporter, Silent
 from .results import RunResult
 from .schedule import IGNORED
@@ -53,6 +53,7 @@ class Journal:
         self.environment_key = keys.environment_hash(self.root)
         self._slugs: dict[Path, tuple[int, str]] = {}
         self._rels: dict[str, str] = {}
+        self._snippets: dict[str, Path] = {}
 
     @property
     def executes(self) -> bool:
@@ -71,6 +72,17 @@ class Journal:
                 else str(real)
             )
             self._rels[str(path)] = known
+        return known
+
+    def snippet(self, file: str, where: Location) -> Path:
+        """The snippet file ``file`` names (``snippets.resolve``: an error at ``where`` if there
+        is none); once found, kept for the journal's life, one build (a build asks for each
+        snippet once per run and code block, and resolving its links costs a dozen calls)."""
+        known = self._snippets.get(file)
+        if known is None or not known.is_file():  # gone since: resolve says what is wrong
+            known = self._snippets[file] = snippets.resolve(
+                self.snippets_dir, self.root, file, where
+            )
         return known
 
     def parse(self, text: str, rel_path: str) -> ParsedEntry:

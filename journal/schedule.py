@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import capture, frozen, keys, runner, snippets
+from . import capture, frozen, keys, runner
 from .cache import sha256_file
 from .directives import ParsedEntry, Run
 from .errors import JournalError
@@ -79,6 +79,7 @@ class Scheduler:
         self.rank: dict[Node, float] = {}
         self.timed: dict[str, float] = {}  # seconds of the runs executed in this round, by ref
         self.waiting: dict[Node, int] = {}
+        self.sources: dict[Path, dict[str, str]] = {}  # each snippet's sources, hashed once
 
     # -- the graph --------------------------------------------------------------------------------
     def _add_entry(self, entry: ParsedEntry) -> list[Node]:
@@ -271,12 +272,14 @@ class Scheduler:
             )
             return
         try:
-            snippet = snippets.resolve(journal.snippets_dir, journal.root, run.file, run.where)
+            snippet = journal.snippet(run.file, run.where)
             needed = {
                 p.ref: {rel: sha256_file(path) for rel, path in sorted(p.outcome.files.items())}
                 for p in node.needs
             }
-            node.recipe = keys.recipe(journal.root, run, snippet, needed)
+            if snippet not in self.sources:  # a snippet serves several runs
+                self.sources[snippet] = keys.sources(journal.root, snippet)
+            node.recipe = keys.recipe(journal.root, run, snippet, needed, self.sources[snippet])
             key = keys.static_key(
                 journal.environment_key, node.recipe, [p.outcome.key for p in node.needs]
             )

@@ -57,6 +57,15 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _rel_resolved(path: Path, root: Path) -> str:
+    """``_rel`` of a path ``resolve`` returned: a resolved path holds no link nor "..", so when
+    it starts with ``root`` as written, ``root`` needs no resolving either (the usual case)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return _rel(path, root)
+
+
 def sections(lines: list[str]) -> dict[str, tuple[int, int]]:
     """Map each section name to (index of its first line, index after its last line)."""
     return _markers(lines)[0]
@@ -111,12 +120,18 @@ def _lines_and_markers(path: Path, root: Path, where: Location) -> tuple:
 
 
 def read(
-    snippets_dir: Path, root: Path, file: str, section: str | None, where: Location
+    snippets_dir: Path,
+    root: Path,
+    file: str,
+    section: str | None,
+    where: Location,
+    path: Path | None = None,
 ) -> Excerpt:
-    """The text of ``file`` (or of its ``section``) with marker lines removed."""
-    path = resolve(snippets_dir, root, file, where)
+    """The text of ``file`` (or of its ``section``) with marker lines removed; ``path``: the
+    file ``resolve`` found for it, when the caller already knows it."""
+    path = path or resolve(snippets_dir, root, file, where)
     lines, found, unended = _lines_and_markers(path, root, where)
-    rel = _rel(path, root)
+    rel = _rel_resolved(path, root)
     if section is None:
         start, end = 0, len(lines)
     else:
