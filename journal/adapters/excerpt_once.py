@@ -15,6 +15,10 @@ state from one conversion to the next could differ; of those in use, only footno
 reference to a defined footnote seen again gets a new id), so an entry that defines footnotes
 takes Material's own path. ``JOURNAL_SITE_CACHE=off`` turns this off with the other site caches.
 
+Material makes each entry's excerpt with a Markdown instance of its own, every extension loaded
+(about 4 ms each: 0.4 s of a warm hundred-entry build). Here the instance is made by Material's own
+constructor only when a conversion needs it; an excerpt found in the store needs none.
+
 Between builds, what a listing page shows of an entry (the excerpt's HTML, what follows the
 separator, its table of contents) is kept as render_cache.py keeps a page: by the entry's
 Markdown, the listing page's and the entry's URLs, the separator and the excerpt's Markdown
@@ -27,12 +31,14 @@ from __future__ import annotations
 import copy
 import re
 
+from material.plugins.blog import structure as blog_structure
 from material.plugins.blog.structure import Excerpt
 from mkdocs.structure.toc import get_toc
 
 from . import render_cache, site_cache
 
 _RENDER = Excerpt.render
+_INIT = Excerpt.__init__
 PER_PAGE = ("relpath", "excerpt")  # the tree processors that read the listing page
 
 
@@ -45,6 +51,68 @@ def install(on: bool, store: site_cache.Store | None = None) -> None:
     global _store
     _store = store if on else None
     Excerpt.render = (_render_kept if store is not None else _render_once) if on else _RENDER
+    if store is not None:
+        Excerpt.__init__, Excerpt.md = _deferred_init, property(_markdown, _set_markdown)
+    else:
+        Excerpt.__init__ = _INIT
+        if isinstance(Excerpt.__dict__.get("md"), property):
+            del Excerpt.md
+
+
+def _deferred_init(self: Excerpt, post, config, files) -> None:
+    # Material's constructor without its Markdown instance (made by ``_markdown`` when needed)
+    self.file = copy.copy(post.file)
+    self.post = post
+    self._set_canonical_url(config.site_url)
+    self.config, self.meta = post.config, post.meta
+    self.authors, self.categories = [], []
+    self.more = None
+    self.__dict__["_journal_made_with"] = (post, config, files)
+
+
+def _markdown(self: Excerpt):
+    md = self.__dict__.get("_journal_md")
+    if md is None:  # Material's constructor, on a stand-in, for the instance and its processors
+        post, config, files = self.__dict__["_journal_made_with"]
+        stand_in = Excerpt.__new__(Excerpt)
+        _INIT(stand_in, post, config, files)
+        md = self.__dict__["_journal_md"] = stand_in.md
+        _relpath(md).file = self.file  # links relative to this excerpt's file, as Material's
+    return md
+
+
+def _set_markdown(self: Excerpt, md) -> None:
+    self.__dict__["_journal_md"] = md
+
+
+# What the excerpts' Markdown settings load, by the settings' key: the same for every excerpt.
+_extensions: dict[str, frozenset[str]] = {}
+
+
+def _settings(excerpt: Excerpt) -> tuple[str | None, frozenset[str]]:
+    """The key of an excerpt's Markdown settings (None: not plain data) and the modules of the
+    extensions they load, without making the excerpt's Markdown instance when another excerpt's
+    already told."""
+    made_with = excerpt.__dict__.get("_journal_made_with")
+    if made_with is None:  # made by Material's own constructor
+        md = excerpt.md
+        key = render_cache.settings_key(_relpath(md).config)
+        return key, frozenset(type(e).__module__ for e in md.registeredExtensions)
+    key = render_cache.settings_key(blog_structure._patch(made_with[1]))
+    if key is None or key not in _extensions:
+        md = excerpt.md
+        found = frozenset(type(e).__module__ for e in md.registeredExtensions)
+        if key is None:
+            return key, found
+        _extensions[key] = found
+    return key, _extensions[key]
+
+
+def _files(excerpt: Excerpt):
+    """The site's files an excerpt's links are resolved against."""
+    made_with = excerpt.__dict__.get("_journal_made_with")
+    md = excerpt.__dict__.get("_journal_md")
+    return _relpath(md).files if made_with is None or md is not None else made_with[2]
 
 
 def _source(excerpt: Excerpt) -> str:
@@ -61,7 +129,7 @@ FOOTNOTE_DEFINITION = re.compile(r"\[\^[^\]\n]+\]:")
 def _stateful(excerpt: Excerpt, source: str) -> bool:
     """Whether converting ``source`` leaves state that changes the next conversion: footnote
     references count on only for footnotes that are defined."""
-    names = {type(e).__module__ for e in excerpt.md.registeredExtensions}
+    names = _settings(excerpt)[1]
     return "markdown.extensions.footnotes" in names and bool(FOOTNOTE_DEFINITION.search(source))
 
 
@@ -130,7 +198,7 @@ def _relpath(md):
 
 
 def _key(excerpt: Excerpt, page, separator: str, source: str) -> str | None:
-    settings = render_cache.settings_key(_relpath(excerpt.md).config)
+    settings = _settings(excerpt)[0]
     if settings is None:
         return None
     file = excerpt.post.file
@@ -154,14 +222,14 @@ def _render_kept(self: Excerpt, page, separator: str):
     key = _key(self, page, separator, source)
     if key is None:
         return _render_once(self, page, separator)
-    relpath = _relpath(self.md)
     kept = store.get(key)
-    if kept is not None and render_cache.links_hold(kept["looked"], relpath.files):
+    if kept is not None and render_cache.links_hold(kept["looked"], _files(self)):
         self.markdown = source
         self.content, self.toc = kept["content"], get_toc(kept["toc"])
         if kept["more"] is not None:
             self.more = kept["more"]
         return None
+    relpath = _relpath(self.md)
     recording = relpath.files = render_cache.RecordingFiles(relpath.files)
     try:
         with render_cache.LogCounter() as logged:
