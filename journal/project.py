@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from . import frontmatter, keys, outline, page, parsed, running, snippets
+from . import fileversion, frontmatter, keys, outline, page, parsed, running, snippets
 from .cache import Cache
 from .directives import ParsedEntry
 from .errors import JournalError, Location
@@ -19,6 +19,8 @@ from .schedule import IGNORED
 from .settings import EXECUTION_MODES, execution_from_environment
 
 __all__ = ["EXECUTION_MODES", "IGNORED", "Journal", "execution_from_environment"]
+
+_SLUGS: dict = {}  # fileversion.stat_of(entry) -> its slug
 
 
 class Journal:
@@ -51,7 +53,6 @@ class Journal:
         self.reporter = reporter or Silent()
         self.show_stale = show_stale  # the preview shows a stale frozen result, marked stale
         self.environment_key = keys.environment_hash(self.root)
-        self._slugs: dict[Path, tuple[int, str]] = {}
         self._rels: dict[str, str] = {}
         self._snippets: dict[str, Path] = {}
 
@@ -92,19 +93,19 @@ class Journal:
         return self.parse(Path(path).read_text(encoding="utf-8"), self.rel(path))
 
     def slug_of(self, rel_path: str) -> str:
-        """The entry's front-matter ``slug``, else its file name without the extension."""
+        """The entry's front-matter ``slug``, else its file name without the extension (read
+        again only when the file changes: a build asks for every entry's, at every save)."""
         path = self.root / rel_path
-        try:
-            mtime = path.stat().st_mtime_ns
-        except OSError:
-            return Path(rel_path).stem
-        known = self._slugs.get(path)
-        if known is None or known[0] != mtime:
+
+        def read() -> str:
             front = frontmatter.read(path.read_text(encoding="utf-8", errors="replace"))
             slug = front.meta.get("slug") if front is not None else None
-            known = (mtime, slug if isinstance(slug, str) and slug else path.stem)
-            self._slugs[path] = known
-        return known[1]
+            return slug if isinstance(slug, str) and slug else path.stem
+
+        try:
+            return fileversion.per_version(_SLUGS, path, read)
+        except OSError:
+            return Path(rel_path).stem
 
     def entry_files(self) -> list[Path]:
         return sorted(self.entries_dir.rglob("*.md")) if self.entries_dir.is_dir() else []
