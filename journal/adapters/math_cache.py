@@ -59,7 +59,7 @@ def _keep_drawn(store: site_cache.Store | None) -> None:
     code = hashlib.sha256(inspect.getsource(mathfont).encode()).hexdigest()
 
     def drawn(page_html: str) -> set[str]:
-        key = site_cache.digest("drawn", code, page_html)
+        key = site_cache.digest("drawn", code, site_cache.sha(page_html))
         chars = store.get(key)
         if chars is None:
             chars = _drawn(page_html)

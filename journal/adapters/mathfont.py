@@ -187,11 +187,20 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Each page's characters by its path, with what its file looked like on disk then: the preview
+# rewrites only the pages a save changed, so the others are not read again at every save.
+_pages: dict[Path, tuple[tuple, frozenset[str]]] = {}
+
+
 def site_chars(site_dir: Path) -> set[str]:
     """Every character the built site's pages draw in formulas (none: no formula)."""
     chars: set[str] = set()
     for page in sorted(site_dir.rglob("*.html")):
-        text = page.read_text(encoding="utf-8", errors="replace")
-        if "<math" in text:
-            chars |= drawn(text)
+        stat = os.stat(page)
+        version = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        kept = _pages.get(page)
+        if kept is None or kept[0] != version:
+            text = page.read_text(encoding="utf-8", errors="replace")
+            kept = _pages[page] = (version, frozenset(drawn(text) if "<math" in text else ()))
+        chars |= kept[1]
     return chars

@@ -150,6 +150,37 @@ def test_the_characters_a_pages_formulas_draw_are_kept_by_the_page(tmp_path):
     assert mathfont.drawn is math_cache._drawn
 
 
+def test_the_site_s_characters_are_read_again_only_from_pages_that_changed(tmp_path, monkeypatch):
+    """The preview rewrites only the pages a save changed: site_chars reads those alone, and
+    what it returns is what reading every page gives."""
+    from journal.adapters import mathfont
+
+    read = []
+    drawn = mathfont.drawn
+    monkeypatch.setattr(mathfont, "drawn", lambda text: read.append(text) or drawn(text))
+    x, plus, yz = (
+        "<math><mi>x</mi></math>",
+        "<math><mo>+</mo></math>",
+        "<math><mi>y</mi><mi>z</mi></math>",
+    )
+    assert mathfont.italic("x") in drawn(x) and "+" in drawn(plus)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text(x)
+    (tmp_path / "index.html").write_text(plus)
+    (tmp_path / "plain.html").write_text("<p>no formula</p>")
+    assert mathfont.site_chars(tmp_path) == drawn(x) | drawn(plus)
+    assert len(read) == 2  # the page without a formula is not parsed
+    assert mathfont.site_chars(tmp_path) == drawn(x) | drawn(plus) and len(read) == 2
+
+    page = tmp_path / "a" / "index.html"
+    page.write_text(yz)  # a save rewrote one page
+    os.utime(page, ns=(1, 1))  # ... even with an old time: its size and ctime differ
+    assert mathfont.site_chars(tmp_path) == drawn(yz) | drawn(plus)
+    assert read[2:] == [yz] and mathfont.italic("x") not in drawn(yz) | drawn(plus)
+    (tmp_path / "index.html").unlink()  # a page gone: its characters go with it
+    assert mathfont.site_chars(tmp_path) == drawn(yz)
+
+
 def test_an_import_is_found_in_every_kind_of_nested_statement():
     """The imports are read from statements only (not every node); none nested is missed."""
     import ast
