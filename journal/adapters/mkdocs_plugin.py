@@ -36,7 +36,6 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
-from mkdocs.utils.meta import get_data
 
 from .. import background, deps, frontmatter, glimpse, identity, publish
 from .. import page as page_module
@@ -51,6 +50,7 @@ from . import (
     highlight_cache,
     material_cache,
     math_cache,
+    page_meta,
     render_cache,
     reread,
     site,
@@ -423,7 +423,7 @@ _front_matter_error = reread.front_matter_check(frontmatter.first_problem)  # th
 def is_draft(text: str) -> bool:
     """Whether a page's front matter says ``draft: true`` (read as MkDocs reads it)."""
     try:
-        _, meta = get_data(text)
+        meta = page_meta.meta(text)
     except Exception:  # unreadable front matter: MkDocs reports it when it reads the page
         return False
     return meta.get("draft") is True

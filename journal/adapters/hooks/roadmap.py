@@ -15,9 +15,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs.utils.meta import get_data
-
 from journal import plan as journal_plan
+from journal.adapters import page_meta
 
 log = logging.getLogger("mkdocs.hooks.journal_roadmap")
 
@@ -68,7 +67,7 @@ def read_entries(pages: list[tuple[str, str]]) -> list[Entry]:
             cells = json.loads(text).get("cells") or [{"source": ""}]
             source = cells[0]["source"]
             text = "".join(source) if isinstance(source, list) else source
-        _, meta = get_data(text)
+        meta = page_meta.meta(text)
         if meta.get("draft"):
             continue
         number = meta.get("curriculum")
