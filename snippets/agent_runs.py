@@ -72,6 +72,16 @@ def alive(pid):
         return False
 
 
+def gone_soon(pid, seconds=1.0):
+    """Whether a process killed a moment ago has finished exiting within ``seconds``: SIGKILL
+    is delivered at once, but the kernel takes a moment to end the process (on a busy machine,
+    long enough for a check made straight after the kill to still see it running)."""
+    deadline = time.perf_counter() + seconds
+    while alive(pid) and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    return not alive(pid)
+
+
 def short(message):
     """A one-line label for a message in the timeline."""
     text = message["content"]
@@ -218,7 +228,7 @@ def limits():
         _, messages = agent(hang, "Wait for it.", sandbox, max_steps=5, timeout=TIMEOUT)
         v["hang_observation"] = messages[3]["content"]
         with open(os.path.join(sandbox, "child.pid")) as f:
-            v["child_alive"] = alive(int(f.read()))
+            v["child_alive"] = not gone_soon(int(f.read()))
         print(f"hanging command: {v['hang_observation'].strip()}")
 
     _, v["naive_orphan_alive"], v["naive_sleep"] = naive_timeout()  # its time: see timeouts()
