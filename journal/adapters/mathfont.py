@@ -24,6 +24,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from .. import fileversion
+
 FONT = Path(__file__).parent / "assets" / "fonts" / "STIXTwoMath-Regular.woff2"
 SITE_PATH = "assets/fonts/journal-math.woff2"
 
@@ -196,8 +198,7 @@ def site_chars(site_dir: Path) -> set[str]:
     """Every character the built site's pages draw in formulas (none: no formula)."""
     chars: set[str] = set()
     for page in sorted(site_dir.rglob("*.html")):
-        stat = os.stat(page)
-        version = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        version = fileversion.stat_of(page)
         kept = _pages.get(page)
         if kept is None or kept[0] != version:
             text = page.read_text(encoding="utf-8", errors="replace")

@@ -18,17 +18,14 @@ from mkdocs.structure.files import File, Files
 from . import site_cache
 
 _ADD_FROM_THEME = Files.add_files_from_theme
-_stores: dict[str, site_cache.Store] = {}
+_store: site_cache.Store | None = None
 
 
 def install(store: site_cache.Store | None) -> None:
     """Keep the theme's file list in ``store`` (None: list it at every build, as MkDocs does)."""
-    _stores.clear()
-    if store is None:
-        Files.add_files_from_theme = _ADD_FROM_THEME
-        return
-    _stores["theme"] = store
-    Files.add_files_from_theme = _add_files_from_theme
+    global _store
+    _store = store
+    Files.add_files_from_theme = _ADD_FROM_THEME if store is None else _add_files_from_theme
 
 
 def folders(dirs: list[str]) -> list[list]:
@@ -55,7 +52,7 @@ def _unchanged(kept: list[list]) -> bool:
 
 
 def _add_files_from_theme(self: Files, env, config) -> None:
-    store = _stores["theme"]
+    store = _store
     dirs = list(config.theme.dirs)
     key = site_cache.digest("theme", dirs, list(config.theme.static_templates))
     kept = store.get(key)
