@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,6 +83,24 @@ SITE_CACHE = "site"  # the site's own caches (highlighted code), in the cache fo
 PREVIEW_POLL_SECONDS = 0.1  # how often the preview looks for saved files (mkdocs: 0.5)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _stop_cleanly_on_termination() -> None:
+    """Let SIGTERM and SIGHUP (a process manager stopping the preview, its terminal closing) end
+    ``mkdocs serve`` the way Ctrl-C does. By default they kill Python at once, so mkdocs never
+    removes its temporary site folder (about 50 MB per preview at 100 entries) and the engine's
+    shutdown (stopping background runs, saving the site caches) never happens. Handlers that
+    someone else installed are left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
+
+
 class NotebookPage(File):
     """A notebook entry's page: a documentation page whose source is the Markdown the engine
     made from the notebook (kept under the cache folder)."""
@@ -122,6 +142,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
         self.dirty = dirty
+        if self.serving:
+            _stop_cleanly_on_termination()
 
     @event_priority(100)  # before the other plugins read the name, language and categories
     def on_config(self, config):

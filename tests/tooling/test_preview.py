@@ -112,10 +112,13 @@ def preview(request, tmp_path_factory):
     shutil.copytree(FIXTURE, root)
     log = root.parent / "stderr.txt"
     port = free_port()
+    tmp = root.parent / "tmp"  # the server's own temporary folders (mkdocs serve's site)
+    tmp.mkdir()
     env = {
         **os.environ,
         "JOURNAL_CACHE_DIR": str(root.parent / "cache"),
         "PYTHONUNBUFFERED": "1",
+        "TMPDIR": str(tmp),
     }
     env.pop("GITHUB_ACTIONS", None)
     with open(log, "w") as err:
@@ -127,6 +130,7 @@ def preview(request, tmp_path_factory):
             env=env,
         )
     server = Preview(root, port, proc, log)
+    server.tmp = tmp
     try:
         server.wait_for("/first/", "Alpha says 49", timeout=120)
         server.wait_for_log(r"Serving on", 0)
@@ -244,3 +248,15 @@ def test_a_saved_journal_yml_changes_every_page(preview):
     finally:
         preview.save(path, text)
     preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
+
+
+def test_stopping_it_with_sigterm_removes_its_temporary_site(preview):
+    """A process manager's SIGTERM ends the preview as Ctrl-C does, so mkdocs removes the
+    temporary site it served from (this runs last: it stops the module's server)."""
+    served = [p.name for p in preview.tmp.iterdir() if p.name.startswith("mkdocs_")]
+    assert len(served) == 1, served  # the site being served, while it runs
+    start = len(preview.stderr())
+    preview.proc.terminate()
+    assert preview.proc.wait(timeout=30) == 0, preview.stderr()[start:]
+    assert "Shutting down" in preview.stderr()[start:]
+    assert not any(p.name.startswith("mkdocs_") for p in preview.tmp.iterdir())
