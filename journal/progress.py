@@ -34,13 +34,18 @@ class Reporter:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.github = os.environ.get("GITHUB_ACTIONS") == "true" if github is None else github
-        self.total = 0
+        self.total = 0  # runs started (or notebooks executed)
+        self.waiting = 0  # runs not started yet that may still execute (the cache may answer)
         self.done = 0
         self.lock = threading.Lock()
         self.cached_labels: list[str] = []
 
     def start(self, total: int) -> None:
-        self.total, self.done = total, 0
+        self.total, self.done, self.waiting = total, 0, 0
+
+    def expected(self) -> int:
+        """How many runs this round may execute in all: an upper bound that only falls."""
+        return self.total + self.waiting
 
     def cached(self, label: str) -> None:
         """A run served from the cache: a line of its own in logs; in a terminal, all of them
@@ -69,7 +74,7 @@ class Reporter:
             if self.live:
                 self.stream.write("\r\033[K")
             self.stream.write(
-                f"journal: [{self.done}/{self.total}] {status:8} {seconds:6.2f} s  {label}\n"
+                f"journal: [{self.done}/{self.expected()}] {status:8} {seconds:6.2f} s  {label}\n"
             )
             if error is not None and self.github:
                 where = error.snippet_where or error.where
@@ -79,11 +84,11 @@ class Reporter:
 
     def _bar(self, text: str) -> None:
         width = 24
-        filled = width * self.done // max(self.total, 1)
+        filled = width * self.done // max(self.expected(), 1)
         bar = "#" * filled + "-" * (width - filled)
         # One line of the terminal at most, or \r cannot redraw it.
         columns = shutil.get_terminal_size((160, 24)).columns - 1
-        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.total} {text}"[:columns])
+        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.expected()} {text}"[:columns])
         self.stream.flush()
 
     def summary(self, summary: Summary) -> None:

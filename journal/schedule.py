@@ -71,6 +71,7 @@ class Scheduler:
         self.nodes: dict[tuple[str, str], Node] = {}
         self.by_slug: dict[str, dict[str, Node]] = {}
         self.summary = Summary()
+        self.unstarted: set = set()  # runs of this round not started nor settled yet
         self.by_key: dict[str, Future | RunResult] = {}
         self.in_flight: dict[Future, list[Node]] = {}
         self.future_key: dict[Future, str] = {}
@@ -181,6 +182,8 @@ class Scheduler:
         self.journal.reporter.start(0)
         self.waiting = {n: len(n.needs) for n in self.nodes.values()}
         self._rank()
+        self.unstarted = set(self.nodes.values())  # for the progress line's total
+        self.journal.reporter.waiting = len(self.unstarted)
         for node in self.nodes.values():
             if node.error is not None:
                 self._settle(node, node.error)
@@ -224,6 +227,7 @@ class Scheduler:
         if node.outcome is not None:
             return
         node.outcome = outcome
+        self._started(node)
         if isinstance(outcome, JournalError):
             self.summary.failed += 1
         for consumer in node.consumers:
@@ -250,6 +254,11 @@ class Scheduler:
 
         for node in self.nodes.values():
             rank(node)
+
+    def _started(self, node: Node) -> None:
+        """``node`` no longer waits: it executes, or it is settled without executing."""
+        self.unstarted.discard(node)
+        self.journal.reporter.waiting = len(self.unstarted)
 
     def _ready(self, node: Node) -> None:
         heapq.heappush(self.ready, (-self.rank.get(node, 0.0), next(self.order), node))
@@ -315,6 +324,7 @@ class Scheduler:
         if self.dry:
             self._settle(node, JournalError(f"run {run.name!r} is not in the cache", run.where))
             return
+        self._started(node)
         journal.reporter.total += 1
         future = self.pool.submit(self._execute, node, snippet, key, label)
         self.in_flight[future] = [node]

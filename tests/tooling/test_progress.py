@@ -115,3 +115,31 @@ def test_a_failing_build_in_actions_annotates_through_the_real_cli(tmp_path):
     assert done.returncode != 0
     assert "::error file=snippets/beta.py,line=5::" in done.stderr
     assert re.search(r"journal: 2 runs: 1 executed, 0 cached, 1 failed", done.stderr)
+
+
+def test_the_count_of_runs_is_known_from_the_first_line_and_only_falls(project):
+    """Five runs on one core, two of them with one key: the first line already counts all five
+    (it used to count the runs started so far: [1/1] for the first of four). A run the cache
+    answers, or that shares a run's key, leaves the count once it is answered, so the count
+    only falls and never drops below the runs executed."""
+    for name in ("b", "c", "d"):
+        (project / "snippets" / f"{name}.py").write_text(
+            f"def main():\n    return {{'{name}': 1}}\n"
+        )
+    entry = "---\ntitle: e\n---\n\n" + "".join(
+        f"::run {name} {name if name != 'a' else 'ok'}.py\n" for name in "abcd"
+    )
+    entry += "::run again ok.py\n"  # the same key as run a: it waits for a, never executes
+    stream = io.StringIO()
+    journal = Journal(project, jobs=1, reporter=Reporter(stream=stream, live=False, github=False))
+    journal.run_all([journal.parse(entry, "posts/entries/e.md")])
+    counts = [
+        tuple(map(int, m))
+        for m in re.findall(r"^journal: \[(\d+)/(\d+)\]", stream.getvalue(), re.M)
+    ]
+    assert [done for done, _ in counts] == [1, 2, 3, 4]
+    totals = [total for _, total in counts]
+    assert totals[0] == 5
+    assert totals == sorted(totals, reverse=True)
+    assert all(total >= 4 for total in totals)
+    assert "5 runs: 4 executed, 1 cached, 0 failed" in stream.getvalue()
