@@ -231,6 +231,8 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
                     f"needs={need} is not a run", where, hint="write needs=RUN or needs=SLUG:RUN"
                 )
         inputs = _list(options.get("inputs"))  # ("none",): declared to read nothing unseen
+        if "memory" in options:
+            memory_bytes(options["memory"], where)
         return Run(
             where,
             name,
@@ -533,3 +535,19 @@ def render(entry: ParsedEntry, directive_fn, value_fn, start: int = 0) -> str:
         pos = span.end
     out.append(text[pos:])
     return "".join(out)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.I)
+
+
+def memory_bytes(text: str, where: Location | None = None) -> int:
+    """``"2G"`` -> 2 GiB in bytes (K, M, G, T are powers of 1024). Checked when the entry is
+    read, so a wrong size is an error even for a run the cache answers."""
+    m = _SIZE.match(text)
+    if not m or float(m[1]) <= 0:
+        raise JournalError(
+            f"memory={text} is not a size",
+            where,
+            hint="write a number with K, M, G or T, e.g. memory=2G",
+        )
+    return int(float(m[1]) * 1024 ** " KMGT".index((m[2] or " ").upper()))

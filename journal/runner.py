@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import launch
+from .directives import memory_bytes
 from .errors import JournalError, Location
 
 TRACEBACK_LINES = 12  # the end of a traceback that an error message shows
@@ -82,21 +83,6 @@ def fingerprint() -> str:
     for source in (launch.WORKER, launch.FORKSERVER):
         h.update(f"\0{source.name}\0".encode() + source.read_bytes())
     return h.hexdigest()
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.I)
-
-
-def memory_bytes(text: str, where: Location | None = None) -> int:
-    """``"2G"`` -> 2 GiB in bytes (K, M, G, T are powers of 1024)."""
-    m = _SIZE.match(text)
-    if not m or float(m[1]) <= 0:
-        raise JournalError(
-            f"memory={text} is not a size",
-            where,
-            hint="write a number with K, M, G or T, e.g. memory=2G",
-        )
-    return int(float(m[1]) * 1024 ** " KMGT".index((m[2] or " ").upper()))
 
 
 def _relative(path: str, root: Path) -> str | None:
