@@ -143,6 +143,33 @@ def _first_unbuildable(node: yaml.Node) -> yaml.ScalarNode | None:
     return None
 
 
+def category_problems(cats, categories=None) -> list[str]:
+    """What is wrong with the value of ``categories:`` given the journal's (the plan's parts;
+    None: any name passes)."""
+    if not isinstance(cats, list) or not cats:
+        return ["categories: must be a list of one or more"]
+    known = ", ".join(categories or ())
+    return [
+        f"unknown category {cat!r} (known: {known}; the plan's parts in journal.yml)"
+        for cat in cats
+        if categories is not None and cat not in categories
+    ]
+
+
+def unknown_category(text: str, rel: str, categories: list[str]) -> JournalError | None:
+    """The first category of an entry's front matter that is not one of the journal's, at its
+    line; None if all are (or there are none to check). The build stops on it before the blog
+    reads the entry (Material would say only "not in allow list", without the line)."""
+    front = read(text)
+    if front is None or "categories" not in front.meta or "categories" in front.unreadable:
+        return None
+    problems = category_problems(front.meta["categories"], categories)
+    if not problems:
+        return None
+    where = Location(rel, front.lines.get("categories", 1))
+    return JournalError(problems[0], where, hint="journal check lists every problem")
+
+
 def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> list[tuple[int, str]]:
     """Every way ``meta`` breaks the journal's front-matter schema, as (line, message):
     ``line_of(key)`` gives a key's line (``line_of(None)``: the front matter's), and keys in
@@ -169,18 +196,8 @@ def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> li
         if not isinstance(date, dt.date):
             report(line_of("date"), f"date: {date!r} is not a date (write YYYY-MM-DD)")
     if "categories" in meta:
-        cats = meta["categories"]
-        if not isinstance(cats, list) or not cats:
-            report(line_of("categories"), "categories: must be a list of one or more")
-        else:
-            for cat in cats:
-                if categories is not None and cat not in categories:
-                    known = ", ".join(categories)
-                    report(
-                        line_of("categories"),
-                        f"unknown category {cat!r} (known: {known}; the plan's parts in "
-                        "journal.yml)",
-                    )
+        for message in category_problems(meta["categories"], categories):
+            report(line_of("categories"), message)
     if "description" in meta:
         desc = meta["description"]
         low, high = DESCRIPTION_LENGTH

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class Rendered:
     """An entry's page: its Markdown, and the problems it shows (each with file:line, in page
     order). Rendering never raises for a problem of the content: the caller decides whether
-    one stops a build (the adapter: a strict build stops at the first, the preview shows all)."""
+    one stops a build (the adapter: a build reports all, then stops; the preview shows all)."""
 
     markdown: str
     errors: list[JournalError] = field(default_factory=list)

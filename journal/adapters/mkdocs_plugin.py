@@ -43,7 +43,7 @@ from .. import background, deps, frontmatter, glimpse, identity, publish
 from .. import page as page_module
 from ..check import unusable_folder
 from ..directives import Code, ParsedEntry, Run
-from ..errors import JournalError
+from ..errors import JournalError, Location
 from ..progress import Reporter
 from ..project import Journal
 from ..settings import EXECUTION_MODES, execution_from_environment
@@ -226,14 +226,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def _fail(self, err: JournalError) -> None:
         """The one error policy, for every problem of the content the engine reports (front
-        matter, directives, runs, notebooks, rendering, glimpses): a build stops at the first,
-        with its file:line; the preview logs each once and keeps going (the page shows it)."""
-        if not self.serving:
-            raise PluginError(f"journal: {err}")
+        matter, directives, runs, notebooks, rendering, glimpses), each logged once with its
+        file:line. A build reports every problem of a stage, then stops (``_stop_if_failed``):
+        the entries' problems before anything runs, every failed run, every page's rendering
+        problems before a page is written. The preview keeps going (the page shows it)."""
         if str(err) not in self.told:
             self.told.add(str(err))
-            preview_log.error("journal: %s", err)
+            (preview_log if self.serving else log).error("journal: %s", err)
         self.errors.append(err)
+
+    def _stop_if_failed(self) -> None:
+        """A build stops here if a problem was reported (the preview never does)."""
+        if self.errors and not self.serving:
+            count = len(self.told)
+            told = "1 problem, reported" if count == 1 else f"{count} problems, each reported"
+            raise PluginError(f"journal: the build stops: {told} above with its file and line")
 
     def on_files(self, files: Files, *, config):
         if self.identity is not None:
@@ -253,6 +260,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 )
                 for f in notebooks
             }
+            categories = tuple(self.identity.categories) if self.identity else None
+            posts, separator = _blog_posts(config)
             for file in files.documentation_pages():
                 text = file.content_string
                 rel = (
@@ -262,14 +271,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 if unreadable:  # before running anything: MkDocs would say only "month must be..."
                     self._fail(unreadable)
                     continue
+                draft = not self.serving and is_draft(text)  # left out of a published build
+                if posts is not None and file.src_uri.startswith(posts) and not draft:
+                    rejected = _post_error(text, rel, categories, separator)
+                    if rejected:  # before the blog reads it and stops without a line
+                        self._fail(rejected)
+                        continue
                 if "::" not in text and "{{" not in text:
                     continue
-                if not self.serving and is_draft(text):
+                if draft:
                     continue  # a published build leaves drafts out: nothing of theirs runs
                 entry = reread.parse(text, rel, strict=False)
-                for problem in entry.problems:  # in order: a build stops at the first
+                for problem in entry.problems:
                     self._fail(problem)
                 self.entries[file.src_uri] = entry
+            self._stop_if_failed()  # nothing runs for a build whose entries cannot be read
             if first:  # what the cache holds now; the rest executes after this build
                 self.outcome = self.background.known(list(self.entries.values()))
             else:
@@ -291,8 +307,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 preview_log.error(
                     "journal: %s: frozen run %r is stale: %s", path, name, result.stale
                 )
+        self._stop_if_failed()  # every failed run (and notebook) reported, none rendered
         self._publish_figures(files, config)
         self._glimpses(files)
+        self._stop_if_failed()
         return files
 
     def _glimpses(self, files: Files) -> None:
@@ -388,6 +406,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             log.debug("journal: %s: parsed again (not the text read from the file)", entry.path)
         return rendered.markdown
 
+    def on_env(self, env, *, config, files):
+        self._stop_if_failed()  # every page's rendering problems, before any page is written
+        return env
+
     def on_serve(self, server, *, config, builder):
         _poll_every(server, PREVIEW_POLL_SECONDS)
         server.watch(str(self.journal.snippets_dir))
@@ -440,6 +462,42 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
 
 
 _front_matter_error = reread.front_matter_check(frontmatter.first_problem)  # the preview re-reads
+
+
+def _blog_posts(config) -> tuple[str | None, str | None]:
+    """Where the blog's posts are (the start of their files' src_uri; None: no blog), and the
+    excerpt separator each must have (None: not required)."""
+    for name, plugin in config.plugins.items():
+        if name.split("/")[-1].split(" ")[0] == "blog":
+            blog = plugin.config.get("blog_dir", ".")
+            folder = str(plugin.config.get("post_dir", "{blog}/posts")).format(blog=blog)
+            required = plugin.config.get("post_excerpt") == "required"
+            separator = plugin.config.get("post_excerpt_separator", "<!-- more -->")
+            folder = os.path.normpath(folder).replace(os.sep, "/").strip("/")
+            return ("" if folder == "." else folder + "/"), (separator if required else None)
+    return None, None
+
+
+def _post_problem(text: str, rel: str, categories, separator) -> JournalError | None:
+    """What the blog would reject in an entry, said at its line: a category that is not one of
+    the plan's parts (the blog says only "not in allow list"), no excerpt separator (the blog
+    names neither the line nor the fix)."""
+    if categories is not None:
+        unknown = frontmatter.unknown_category(text, rel, list(categories))
+        if unknown:
+            return unknown
+    if separator and separator not in text:
+        found = frontmatter.block(text)
+        line = found.end + 2 if found else 1
+        return JournalError(
+            f"no '{separator}' line: the blog needs one to end the entry's excerpt",
+            Location(rel, line),
+            hint="put it after the opening paragraphs (what the home page and the feeds show)",
+        )
+    return None
+
+
+_post_error = reread.front_matter_check(_post_problem)  # kept by text, as the check above
 
 
 def is_draft(text: str) -> bool:

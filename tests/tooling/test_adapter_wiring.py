@@ -1,7 +1,8 @@
 """The MkDocs adapter has one error policy: every problem of the content the engine reports
 (front matter, directives, runs, notebooks, rendered pages, glimpses) goes through
-``JournalPlugin._fail``, which stops a build and lets the preview show it. Only the configuration
-(on_config and what it calls) stops a build anywhere else."""
+``JournalPlugin._fail``, which reports it (a build stops at the end of the stage, in
+``_stop_if_failed``; the preview shows it in the page). Only the configuration (on_config and
+what it calls) stops a build anywhere else."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def test_a_build_stops_for_content_in_one_place():
             call = node.exc if isinstance(node, ast.Raise) else None
             if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "PluginError":
                 stopping.add(fn.name)
-    assert stopping == {"_fail"} | CONFIGURATION
+    assert stopping == {"_stop_if_failed"} | CONFIGURATION
 
 
 def test_rendering_and_reading_report_through_fail():

@@ -1,0 +1,110 @@
+"""A build that finds problems reports all of them, each with its file:line, then stops: every
+problem of the entries before anything runs, every failed run, every page's rendering problems
+before a page is written (it used to stop at the first, so five broken runs took five builds).
+And what the build would otherwise hear only from the blog, or not at all, is said at its line."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from conftest import FixtureSite
+
+FIXTURE = Path(__file__).parents[1] / "tooling" / "fixture_site"
+RAISES = "def main():\n    raise ValueError('broken {n}')\n"
+
+
+def stops(stderr: str) -> str:
+    return re.search(r"journal: the build stops: (.*)", stderr)[1]
+
+
+def test_every_problem_of_the_entries_is_reported_and_nothing_runs(site):
+    site.counted_snippet("ok.py")
+    site.entry("a.md", "# A\n\n::run one ok.py timeout=soon\n\n::run two ok.py\n")
+    site.entry("b.md", "# B\n\n::figure two line\n\n::run one ok.py memory=lots\n")
+    proc = site.build(ok=False)
+    assert "posts/a.md:3: timeout=soon is not a number of seconds" in proc.stderr
+    assert "posts/b.md:3: figure has no alt text" in proc.stderr
+    assert "posts/b.md:5: memory=lots is not a size" in proc.stderr
+    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    assert site.executions() == []  # no run of a journal that cannot be read
+
+
+def test_every_failed_run_is_reported(site):
+    for n in (1, 2, 3):
+        site.snippet(f"bad{n}.py", RAISES.format(n=n))
+    site.counted_snippet("ok.py")
+    site.entry("index.md", "# T\n\n::run r1 bad1.py\n::run r2 bad2.py\n::run ok ok.py\n")
+    site.entry("other.md", "# O\n\n::run r3 bad3.py\n")
+    proc = site.build(ok=False)
+    for line, name, n in ((3, "r1", 1), (4, "r2", 2)):
+        assert f"posts/index.md:{line}: run '{name}' failed: ValueError: broken {n}" in proc.stderr
+    assert "posts/other.md:3: run 'r3' failed: ValueError: broken 3" in proc.stderr
+    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    assert site.executions() == ["ok"]  # the good run ran, and its result is kept
+    assert not (site.root / "site" / "index.html").exists()
+
+
+def test_every_pages_rendering_problems_are_reported_before_any_page_is_written(site):
+    site.snippet("v.py", "def main():\n    return {'x': 1.5}\n")
+    site.entry("index.md", "# T\n\n::run v v.py\n\nA {{ v.y }} and {{ v.x:.3q }}.\n")
+    site.entry("other.md", "# O\n\n::run w v.py\n\nB {{ w.z }}.\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: run 'v' returned no value 'y'" in proc.stderr
+    assert "posts/index.md:5: cannot format 'x' with '.3q'" in proc.stderr
+    assert "posts/other.md:5: run 'w' returned no value 'z'" in proc.stderr
+    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    assert not (site.root / "site" / "index.html").exists()
+
+
+def test_a_wrong_memory_size_is_an_error_even_when_another_run_answers_it(site):
+    """Its twin (same snippet and function, so the same key) answers it without executing:
+    the size was only read when a run executed, so ``memory=8X`` passed unseen."""
+    site.counted_snippet("ok.py")
+    site.entry("index.md", "# T\n\n::run a ok.py\n\n::run b ok.py memory=8X\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: memory=8X is not a size" in proc.stderr
+    site.entry("index.md", "# T\n\n::run a ok.py\n\n::run b ok.py memory=512M\n")
+    site.build()
+    assert site.executions() == ["ok"]
+
+
+def journal_copy(tmp_path: Path) -> FixtureSite:
+    root = tmp_path / "journal"
+    shutil.copytree(FIXTURE, root)
+    site = FixtureSite.__new__(FixtureSite)
+    site.root, site.log = root, tmp_path / "runs.log"
+    site.log.write_text("")
+    return site
+
+
+def test_what_the_blog_would_reject_is_said_at_its_line(tmp_path):
+    """An unknown category (the blog says only "not in allow list") and a missing excerpt
+    separator (the blog names no line): both entries' problems, at their lines, in one build."""
+    site = journal_copy(tmp_path)
+    entry = site.root / "posts" / "entries" / "first.md"
+    text = entry.read_text(encoding="utf-8")
+    entry.write_text(text.replace("  - Foundations", "  - Foundation"), encoding="utf-8")
+    second = site.root / "posts" / "entries" / "second.md"
+    second.write_text(
+        text.replace("slug: first", "slug: second")
+        .replace("discussion_id: first", "discussion_id: second")
+        .replace("<!-- more -->\n", ""),
+        encoding="utf-8",
+    )
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    assert (
+        "posts/entries/first.md:5: unknown category 'Foundation' (known: Foundations, "
+        "Neural networks" in proc.stderr
+    )
+    assert "posts/entries/second.md:14: no '<!-- more -->' line" in proc.stderr
+    assert "not in allow list" not in proc.stderr  # the engine spoke before the blog
+    assert stops(proc.stderr) == "2 problems, each reported above with its file and line"
+    # a draft is left out of a published build: what the blog would reject in it stops nothing
+    second.write_text(
+        second.read_text(encoding="utf-8").replace("draft: false", "draft: true"),
+        encoding="utf-8",
+    )
+    entry.write_text(text, encoding="utf-8")
+    site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
