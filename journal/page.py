@@ -86,6 +86,7 @@ def render_entry(
                         d.where,
                         hint=f'its figures: {names}; label one with plt.subplots(num="{d.figure}")',
                     )
+                render.check_weight(fig.svg, d)
                 width, height = render.svg_size(fig.svg)
                 return render.figure_block(
                     figure_url(publish.figure_name(fig)),

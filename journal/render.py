@@ -133,6 +133,23 @@ def svg_size(svg: str) -> tuple[int, int]:
     return size[0], size[1]
 
 
+FIGURE_LIMIT = 2**20  # bytes of SVG one figure may weigh: a reader's phone loads all of it
+
+
+def check_weight(svg: str, figure) -> None:
+    """A figure heavier than FIGURE_LIMIT is an error at its ``::figure`` line (a scatter of
+    60,000 points is a 6 MB SVG; the journal's own figures weigh up to about 230 kB)."""
+    size = len(svg.encode("utf-8"))
+    if size > FIGURE_LIMIT:
+        raise JournalError(
+            f"figure {figure.figure!r} of run {figure.name!r} is {size / 2**20:.1f} MiB of SVG, "
+            f"over the {FIGURE_LIMIT / 2**20:.0f} MiB a figure may weigh",
+            figure.where,
+            hint="draw the dense artist as pixels inside the SVG (ax.scatter(..., "
+            "rasterized=True)), or plot fewer points",
+        )
+
+
 def figure_block(
     src: str, alt: str, caption: str, width: int, height: int, keep_colours: bool = False
 ) -> str:

@@ -37,3 +37,32 @@ def test_clean_builds_give_identical_svgs(site, tmp_path):
     assert "<dc:date>" not in text  # no build date
     assert "<text" in text and "A scatter" in text  # text kept as text: compact, selectable
     assert len(svg) < 40_000
+
+
+DENSE = """\
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def main():
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots(num="cloud")
+    ax.scatter(*rng.normal(size=(2, 60_000)), s=1{raster})
+"""
+
+
+def test_a_figure_too_heavy_for_a_phone_is_an_error_that_says_how_to_lighten_it(site, tmp_path):
+    """60,000 points as SVG paths weigh about 6 MB, which a reader's phone would load whole;
+    the same points as pixels inside the SVG (rasterized=True) weigh tens of kB."""
+    site.snippet("dense.py", DENSE.format(raster=""))
+    site.entry("index.md", '# T\n\n::run d dense.py\n\n::figure d cloud alt="A cloud"\n')
+    proc = site.build(ok=False)
+    said = re.search(
+        r"posts/index.md:5: figure 'cloud' of run 'd' is ([\d.]+) MiB of SVG", proc.stderr
+    )
+    assert said and float(said[1]) > 4, proc.stderr[-2000:]
+    assert "rasterized=True" in proc.stderr
+    site.snippet("dense.py", DENSE.format(raster=", rasterized=True"))
+    (svg,) = build_svgs(site, tmp_path / "light").values()
+    assert b"data:image/png;base64," in svg
+    assert len(svg) < 100_000
