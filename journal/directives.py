@@ -265,7 +265,7 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             )
         caption = options.get("caption", "").strip()
         return Figure(where, positional[0], positional[1], alt, caption, "colours" in options)
-    close = did_you_mean(kind, ("code", "run", "output", "figure"), "::")
+    close = did_you_mean(kind, KINDS, "::")
     raise JournalError(
         f"unknown directive ::{kind}", where, hint=f"{close + ' ' if close else ''}known: {KNOWN}"
     )
@@ -387,6 +387,29 @@ def _directive_line(line: str, spans) -> re.Match | None:
     return _DIRECTIVE.match(line.rstrip("\r\n"))
 
 
+KINDS = ("code", "run", "output", "figure")
+
+
+def _nested_directive(line: str, spans, where: Location) -> JournalError | None:
+    """A directive indented into a list item, an admonition or a tab, or inside a block quote:
+    the engine reads directives only at the start of a line, so Markdown would publish it as
+    text (``::output v`` in the middle of a note)."""
+    body = line.rstrip("\r\n")
+    inner = _QUOTE.sub("", body).lstrip(" \t")
+    if inner == body or spans is None:
+        return None
+    found = _DIRECTIVE.match(inner)
+    start = len(body) - len(inner)
+    if not found or found.group(1) not in KINDS or any(a <= start < b for a, b in spans):
+        return None
+    return JournalError(
+        f"'{inner.strip()}' is indented or quoted, where Markdown shows it as text: a directive "
+        "is read only at the start of a line",
+        where,
+        hint="move it to the margin, outside the list item, admonition, tab or quote",
+    )
+
+
 @dataclass(frozen=True)
 class Span:
     """Where something the page replaces lies in the parsed text: ``text[start:end]`` is a
@@ -446,6 +469,12 @@ def parse(text: str, path: str, strict: bool = True, first_line: int = 1) -> Par
             continue
         where = Location(path, number)
         match = _directive_line(line, spans)
+        nested = None if match else _nested_directive(line, spans, where)
+        if nested is not None:  # shown as text by Markdown: an error, not a silent literal
+            entry.problems.append(nested)
+            entry.directives.append(Invalid(where, nested))
+            entry.spans.append(Span(at, at + len(line.rstrip("\r\n")), entry.directives[-1]))
+            continue
         if match:
             try:
                 directive = _parse_directive(match.group(1), match.group(2), where)

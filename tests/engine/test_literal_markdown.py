@@ -12,6 +12,7 @@ import re
 import markdown
 import pytest
 
+from journal import directives
 from journal.directives import VALUE_REF, scan
 
 EXTENSIONS = [  # as in mkdocs.yml, plus content tabs
@@ -83,3 +84,38 @@ def literal_tokens(source: str) -> tuple[str, set[str], set[str]]:
 def test_the_scanner_agrees_with_python_markdown(source):
     html, by_markdown, by_scanner = literal_tokens(source)
     assert by_scanner == by_markdown, html
+
+
+NESTED = {  # where Markdown would publish a directive as text: an error of the entry
+    "admonition": "!!! note\n    ::output r\n",
+    "admonition after a blank line": "!!! note\n\n    ::output r\n",
+    "details": '??? note "Full output"\n\n    ::output r\n',
+    "content tab": '=== "A"\n\n    ::figure r 1 alt="x"\n',
+    "list item": "- item\n\n    ::code a.py\n",
+    "footnote": "Text[^1].\n\n[^1]: note\n\n    ::run r a.py\n",
+    "block quote": "> ::output r\n",
+}
+SHOWN_AS_CODE = {  # where Markdown shows it as code (an entry showing the syntax): no error
+    "indented code": "para\n\n    ::output r\n",
+    "admonition code": "!!! note\n\n    Body\n\n        ::output r\n",
+    "fence in a list": "- item\n\n    ```text\n    ::output r\n    ```\n",
+    "quoted code": "> quoted\n>\n>     ::output r\n",
+}
+
+
+@pytest.mark.parametrize("source", NESTED.values(), ids=NESTED.keys())
+def test_a_directive_markdown_would_show_as_text_is_an_error_at_its_line(source):
+    html = markdown.markdown(source, extensions=EXTENSIONS)
+    assert "::" in re.sub(r"<code[^>]*>.*?</code>", "", html, flags=re.S)  # published as text
+    entry = directives.parse("# T\n\n" + source, "x.md", strict=False)
+    line = 3 + source.splitlines().index(next(s for s in source.splitlines() if "::" in s))
+    assert [(p.where.line, "is indented or quoted" in str(p)) for p in entry.problems] == [
+        (line, True)
+    ]
+
+
+@pytest.mark.parametrize("source", SHOWN_AS_CODE.values(), ids=SHOWN_AS_CODE.keys())
+def test_a_directive_shown_as_code_is_no_error(source):
+    html = markdown.markdown(source, extensions=EXTENSIONS)
+    assert "::" not in re.sub(r"<code[^>]*>.*?</code>", "", html, flags=re.S)
+    assert directives.parse("# T\n\n" + source, "x.md", strict=False).problems == []
