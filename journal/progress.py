@@ -88,7 +88,9 @@ class Reporter:
         bar = "#" * filled + "-" * (width - filled)
         # One line of the terminal at most, or \r cannot redraw it.
         columns = shutil.get_terminal_size((160, 24)).columns - 1
-        self.stream.write(f"\r\033[Kjournal: [{bar}] {self.done}/{self.expected()} {text}"[:columns])
+        self.stream.write(
+            f"\r\033[Kjournal: [{bar}] {self.done}/{self.expected()} {text}"[:columns]
+        )
         self.stream.flush()
 
     def summary(self, summary: Summary) -> None:

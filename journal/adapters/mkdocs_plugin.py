@@ -337,7 +337,34 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             reread.keep_listings(files)
         if self.exporter is not None:  # the entries' final addresses, for notebooks' links
             self.exporter.know(files, config, [*self.entries, *self.notebook_pages])
+        self._one_page_per_address(files)
+        self._stop_if_failed()
         return nav
+
+    def _one_page_per_address(self, files: Files) -> None:
+        """Two pages written to one address: the later would replace the earlier without a
+        word (two entries with one slug, or a slug the blog also derives from another's title)."""
+        first: dict[str, File] = {}
+        for file in files:
+            if not file.is_documentation_page():
+                continue
+            other = first.setdefault(file.dest_uri, file)
+            if other is file:
+                continue
+            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+            mine = (
+                self.journal.rel(Path(other.abs_src_path)) if other.abs_src_path else other.src_uri
+            )
+            front = frontmatter.read(file.content_string) if file.abs_src_path else None
+            line = front.lines.get("slug", 1) if front else 1
+            self._fail(
+                JournalError(
+                    f"its page would be written to {file.dest_uri}, where {mine}'s is: one of "
+                    "the two would be lost",
+                    Location(rel, line),
+                    hint="give each entry a slug of its own (slug: in the front matter)",
+                )
+            )
 
     def _mark_changed(self, files: Files) -> None:
         """``mkdocs serve --dirty`` rebuilds only pages whose source file is newer than their

@@ -108,3 +108,30 @@ def test_what_the_blog_would_reject_is_said_at_its_line(tmp_path):
     )
     entry.write_text(text, encoding="utf-8")
     site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+
+
+def test_two_entries_at_one_address_stop_the_build(tmp_path):
+    """The later page used to replace the earlier one without a word: one entry was lost."""
+    site = journal_copy(tmp_path)
+    first = site.root / "posts" / "entries" / "first.md"
+    twin = site.root / "posts" / "entries" / "twin.md"
+    twin.write_text(
+        first.read_text(encoding="utf-8")
+        .replace("title: First entry", "title: A twin")
+        .replace("discussion_id: first", "discussion_id: twin"),
+        encoding="utf-8",
+    )
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    said = re.search(
+        r"posts/entries/(\w+)\.md:9: its page would be written to first/index.html, "
+        r"where posts/entries/(\w+)\.md's is",
+        proc.stderr,
+    )
+    assert said and {said[1], said[2]} == {"first", "twin"}, proc.stderr[-2000:]
+    assert "give each entry a slug of its own" in proc.stderr
+    twin.write_text(
+        twin.read_text(encoding="utf-8").replace("slug: first", "slug: twin"), encoding="utf-8"
+    )
+    site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    assert (site.root / "site" / "twin" / "index.html").is_file()
+    assert (site.root / "site" / "first" / "index.html").is_file()
