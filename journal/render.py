@@ -15,6 +15,7 @@ from __future__ import annotations
 import cmath
 import html
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .directives import ValueRef
@@ -66,17 +67,41 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
+# Pygments' names for what a snippet folder may hold besides Python (a shell script that drives
+# a run, the data a run reads); anything else is shown as plain text.
+LANGUAGES = {
+    ".py": "python",
+    ".sh": "bash",
+    ".json": "json",
+    ".yml": "yaml",
+    ".yaml": "yaml",
+    ".toml": "toml",
+    ".md": "markdown",
+    ".csv": "text",
+    ".txt": "text",
+}
+
+
+def language(path: str) -> str:
+    """The highlighting of a ``::code`` file, from its extension."""
+    return LANGUAGES.get(Path(path).suffix.lower(), "text")
+
+
 def code_block(excerpt: Excerpt, link: CodeLink | None = None) -> str:
     """A fenced Python block titled with the snippet's path, numbered as in the file; with a
     ``link`` (its lines at the published commit, codelinks.py), a line below it that links them."""
-    longest = max((len(m) for m in re.findall(r"`+", excerpt.text)), default=0)
+    text = _CONTROL.sub(_visible, excerpt.text)  # a form feed, say: shown, not left in the HTML
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
+    # blank lines around it: fences on consecutive lines (two ::code lines in a row) would
+    # otherwise land in one paragraph, a <div> inside a <p>
     block = (
-        f'{fence} python title="{excerpt.path}" linenums="{excerpt.first_line}"\n'
-        f"{excerpt.text}\n{fence}"
+        f'\n{fence} {language(excerpt.path)} title="{excerpt.path}" '
+        f'linenums="{excerpt.first_line}"\n'
+        f"{text}\n{fence}"
     )
     if link is None:
-        return block
+        return block + "\n"
     # A Markdown paragraph with a class (attr_list), not raw HTML: after a formula such as
     # $i<j$ Python-Markdown's HTML scanner would wrap a raw block in a <p> (invalid HTML).
     lines = (

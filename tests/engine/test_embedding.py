@@ -195,3 +195,43 @@ def test_an_impossible_date_stops_the_build_at_its_line_before_anything_runs(sit
         "(day is out of range for month; write YYYY-MM-DD)"
     ) in proc.stderr
     assert site.executions() == []
+
+
+def test_code_blocks_on_consecutive_lines_are_blocks_of_their_own(site):
+    """Two ::code lines in a row used to land in one paragraph (<p><div ...>: invalid HTML).
+    A shell script is highlighted as shell, a control character shows as its symbol."""
+    site.snippet("geo.py", SNIPPET)
+    site.snippet("run.sh", "#!/bin/sh\necho hi\f\n")
+    site.entry("index.md", "# T\n\nSome text.\n::code geo.py#norm\n::code run.sh\n")
+    site.build()
+    page = site.page()
+    assert len(re.findall(r'<div class="[^"]*highlight', page)) == 2
+    assert not re.search(r"<p>\s*<div", page)
+    assert '<span class="ch">#!/bin/sh</span>' in page  # a shebang, as Pygments' bash lexer says
+    assert "echo" in code_text(page) and "\u240c" in code_text(page)  # the form feed, shown
+    assert "\f" not in page
+
+
+def test_a_section_marked_twice_is_an_error_naming_both_lines(site):
+    site.snippet(
+        "two.py",
+        "# --8<-- [start:s]\nx = 1\n# --8<-- [end:s]\n\n# --8<-- [start:s]\ny = 2\n# --8<-- [end:s]\n",
+    )
+    site.entry("index.md", "# T\n\n::code two.py#s\n")
+    proc = site.build(ok=False)
+    assert (
+        "posts/index.md:3: section 's' is marked more than once in snippets/two.py "
+        "(snippets/two.py:1 and snippets/two.py:5)" in proc.stderr
+    )
+
+
+def test_lines_are_counted_as_editors_count_them(site):
+    """A line separator pasted into the prose (U+2028) or a form feed in a snippet is no line
+    break: str.splitlines took them for one, and every later line was named one too far."""
+    site.snippet("ff.py", "x = 1\n\f\n# --8<-- [start:s]\ny = 2\n# --8<-- [end:s]\n")
+    site.entry("index.md", "# T\n\nPasted\u2028prose.\n\n::code ff.py#t\n")
+    proc = site.build(ok=False)
+    assert "posts/index.md:5: section 't' not found in snippets/ff.py" in proc.stderr
+    site.entry("index.md", "# T\n\nPasted\u2028prose.\n\n::code ff.py#s\n")
+    site.build()
+    assert '<span class="normal">4</span>' in site.page()  # y = 2: the file's line 4
