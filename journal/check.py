@@ -38,6 +38,7 @@ from . import (
     notebook,
     provenance,
     snippets,
+    textlines,
 )
 from . import plan as journal_plan
 from .directives import Code, Figure, Run
@@ -189,7 +190,7 @@ class Checker:
         except JournalError as err:
             self.report(rel, 1, err.message + " (an entry is UTF-8 Markdown)")
             return
-        lines = text.splitlines()
+        lines = textlines.lines(text)
         meta, end = self._front_matter(text, rel)
         unreadable = self._unreadable
         readable = meta is not None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import identity, snippets, sourcelinks
+from . import identity, snippets, sourcelinks, textlines
 from .errors import JournalError
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def last_line(root: Path, excerpt: snippets.Excerpt) -> int:
     """The file's line number of the excerpt's last line (marker lines inside it count)."""
     shown = excerpt.text.count("\n") + 1
     try:
-        lines = snippets.read_text(root / excerpt.path, root, None).splitlines()
+        lines = textlines.lines(snippets.read_text(root / excerpt.path, root, None))
     except (OSError, JournalError):
         return excerpt.first_line + shown - 1
     number = excerpt.first_line - 1

@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from . import textlines
 from .errors import JournalError, Location, did_you_mean
 
 DEFAULT_TIMEOUT = 60.0
@@ -291,7 +292,7 @@ def scan(text: str, first_line: int = 1) -> Iterator[tuple[int, str, list[tuple[
     list_content: int | None = None  # indent of the current container's content
     blank_before = True
     in_code = False
-    for number, line in enumerate(text.splitlines(keepends=True), start=first_line):
+    for number, line in enumerate(textlines.lines(text, keepends=True), start=first_line):
         body = line.rstrip("\r\n")
         content = _QUOTE.sub("", body)  # what is inside a block quote's markers
         blank = not content.strip()

@@ -25,7 +25,7 @@ import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import identity, outline, sourcelinks
+from . import identity, outline, sourcelinks, textlines
 from .assertions import statement_text
 
 RECORD = "asserted.json"  # journal/cache.py ASSERTED: pruning keeps it
@@ -155,7 +155,7 @@ class Record:
         if rel not in self._lines:
             try:
                 text = (self.root / rel).read_text(encoding="utf-8")
-                self._lines[rel] = text.splitlines()
+                self._lines[rel] = textlines.lines(text)
             except (OSError, UnicodeDecodeError):
                 self._lines[rel] = None
         return self._lines[rel]

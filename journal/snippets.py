@@ -18,7 +18,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fileversion
+from . import fileversion, textlines
 from .errors import JournalError, Location, did_you_mean
 
 MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(start|end):([\w-]+)\]\s*$")
@@ -71,10 +71,12 @@ def sections(lines: list[str]) -> dict[str, tuple[int, int]]:
     return _markers(lines)[0]
 
 
-def _markers(lines: list[str]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
-    """The complete sections, and the start line (1-based) of each section never ended."""
+def _markers(lines: list[str]) -> tuple[dict, dict[str, int], dict[str, list[int]]]:
+    """The complete sections, the start line (1-based) of each section never ended, and the
+    start lines of each name marked more than once."""
     starts: dict[str, int] = {}
     found: dict[str, tuple[int, int]] = {}
+    marked: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         m = MARKER.match(line)
         if not m:
@@ -82,9 +84,10 @@ def _markers(lines: list[str]) -> tuple[dict[str, tuple[int, int]], dict[str, in
         kind, name = m.groups()
         if kind == "start":
             starts[name] = i + 1
+            marked.setdefault(name, []).append(i + 1)
         elif name in starts:
             found[name] = (starts.pop(name), i)
-    return found, starts
+    return found, starts, {name: at for name, at in marked.items() if len(at) > 1}
 
 
 def read_text(path: Path, root: Path, where: Location | None) -> str:
@@ -113,7 +116,7 @@ def _lines_and_markers(path: Path, root: Path, where: Location) -> tuple:
     shows a snippet in several sections; the preview renders again at every save)."""
 
     def make() -> tuple:
-        lines = read_text(path, root, where).splitlines()
+        lines = textlines.lines(read_text(path, root, where))
         return (lines, *_markers(lines))
 
     return fileversion.per_version(_kept, path, make)
@@ -130,11 +133,18 @@ def read(
     """The text of ``file`` (or of its ``section``) with marker lines removed; ``path``: the
     file ``resolve`` found for it, when the caller already knows it."""
     path = path or resolve(snippets_dir, root, file, where)
-    lines, found, unended = _lines_and_markers(path, root, where)
+    lines, found, unended, repeated = _lines_and_markers(path, root, where)
     rel = _rel_resolved(path, root)
     if section is None:
         start, end = 0, len(lines)
     else:
+        if section in repeated:  # which one the page showed would depend on the order
+            lines_at = " and ".join(f"{rel}:{n}" for n in repeated[section])
+            raise JournalError(
+                f"section {section!r} is marked more than once in {rel} ({lines_at})",
+                where,
+                hint="give each section a name of its own",
+            )
         if section in unended:
             raise JournalError(
                 f"section {section!r} in {rel} has no end marker",
