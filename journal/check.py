@@ -10,7 +10,8 @@ What it checks:
   carry the figure's link); every figure has alt text (notebooks: a ``# alt:`` line);
 - snippets: each module in ``snippets/`` is embedded, run or imported by an entry's snippet (no
   orphans), and is exercised by a test (imported or named in ``tests/``, or run by an entry a
-  test reads through ``entry_runs``);
+  test reads through ``entry_runs``); none is named like a module of the standard library or of
+  an installed package (it would hide that module from every snippet, test and notebook);
 - values: an entry that quotes values is named by a test, and every ``{{ run.key }}`` it quotes
   (and the value of its ``glimpse:``) is asserted by a test that passed, as the tests recorded
   when they last ran (``journal.provenance``); without a record (the tests have not run here)
@@ -453,6 +454,14 @@ class Checker:
         everything = "\n".join(self.tests.values())
         for path in modules:
             rel = self.rel(path)
+            hidden = deps.shadowed(path.stem)
+            if hidden:
+                self.report(
+                    rel,
+                    1,
+                    f"this snippet hides {hidden} from every snippet, test and notebook "
+                    "(the snippets folder comes first on their path): rename it",
+                )
             if rel not in used:
                 self.report(
                     rel,

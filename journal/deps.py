@@ -97,3 +97,26 @@ def imported_sources(code: Iterable[str], search_dir: Path) -> list[Path]:
         if module is not None:
             found.update(local_sources(module))
     return sorted(found)
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> dict[str, str]:
+    """Top-level module names of the installed distributions -> a distribution's name."""
+    from importlib.metadata import packages_distributions
+
+    return {name: dists[0] for name, dists in packages_distributions().items() if dists}
+
+
+def shadowed(module: str) -> str | None:
+    """What a snippet named ``module`` would hide: the snippets folder comes first on the path
+    of a run, a test and a reader's ``python snippets/x.py``, so ``snippets/json.py`` replaces
+    the standard library's json for every import of it (numpy's and matplotlib's included).
+    None when nothing of that name is installed."""
+    import sys
+
+    if module in sys.stdlib_module_names:
+        return f"the standard library's {module}"
+    installed = _installed().get(module)
+    if installed is None:
+        return None
+    return f"the installed package {installed}" + (f" ({module})" if installed != module else "")

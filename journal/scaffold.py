@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import identity
+from . import deps, identity
 from . import plan as journal_plan
 from .check import SLUG
 from .errors import JournalError
@@ -127,6 +127,12 @@ def plan(
     if slug[0].isdigit() or keyword.iskeyword(module_name(slug)):
         raise ScaffoldError(
             f"{module_name(slug)!r} cannot be a Python module name; pass --slug starting with a word"
+        )
+    hidden = deps.shadowed(module_name(slug))
+    if hidden:
+        raise ScaffoldError(
+            f"snippets/{module_name(slug)}.py would hide {hidden} from every snippet, test and "
+            "notebook; pass --slug with a word more (e.g. --slug my-" + slug + ")"
         )
     if category not in categories:
         raise ScaffoldError(

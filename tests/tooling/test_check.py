@@ -263,6 +263,18 @@ def test_an_orphan_snippet(journal):
     ]
 
 
+def test_a_snippet_named_like_a_library_module_is_reported(journal):
+    """snippets/ comes first on the path of runs, tests and notebooks: snippets/random.py would
+    be what numpy and matplotlib get when they import random."""
+    (journal / "snippets" / "random.py").write_text('"""Dice."""\n')
+    (journal / "tests" / "dice_check.py").write_text("import random\n")
+    found = [line for line in lines(journal) if "hides" in line]
+    assert found == [
+        "snippets/random.py:1: this snippet hides the standard library's random from every "
+        "snippet, test and notebook (the snippets folder comes first on their path): rename it"
+    ]
+
+
 def test_a_snippet_imported_by_a_run_snippet_is_not_an_orphan(journal):
     (journal / "snippets" / "gamma.py").write_text('"""Helper."""\nK = 1\n')
     edit(

@@ -153,6 +153,8 @@ def test_new_refuses_a_title_whose_slug_is_taken(site):
         (["word " * 15], "keep it under 60"),
         (["2027 in review"], "cannot be a Python module name"),
         (["Lambda"], None),  # 'lambda' is a keyword: refused
+        (["JSON"], "snippets/json.py would hide the standard library's json"),
+        (["NumPy"], "snippets/numpy.py would hide the installed package numpy"),
         (["Fine title", "--slug", "Not_A_Slug"], "cannot make a URL slug"),
         (["Fine title", "--category", "Cooking"], "unknown category 'Cooking'; known: "),
         (["Fine title", "--date", "2026-02-30"], "'2026-02-30' is not a date"),
