@@ -29,11 +29,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import fileversion
 from .outline import STORE as OUTLINES
 from .parsed import STORE as PARSED
 from .results import FigureOut, RunResult, decode_value
 
 FORMAT = 2  # bump when the layout of an entry changes
+# What this process read of the cache, kept while the files are unchanged on disk: the preview
+# looks up every run of the journal at every save (59 stored results at 100 entries), and each
+# lookup read and hashed the result's files again, figures and produced models included.
+_MANIFESTS: dict = {}  # a manifest's version (fileversion.stat_of) -> its data files
+_LOADED: dict[str, tuple[tuple, RunResult]] = {}  # entry folder -> (its files' versions, result)
+LOADED_LIMIT = 4096
 DURATIONS = "durations.json"  # how long each run took when it last executed, by slug:run
 ASSERTED = "asserted.json"  # which values the tests assert (journal/provenance.py): not pruned
 
@@ -116,15 +123,21 @@ class Cache:
 
     def data_files(self, static_key: str) -> list[str] | None:
         """The data files the run with this key read when it last executed (None: not stored)."""
+        path = self._manifest_path(static_key)
         try:
-            return list(json.loads(self._manifest_path(static_key).read_text())["data"])
+            read = fileversion.per_version(_MANIFESTS, path, lambda: json.loads(path.read_text()))
+            return list(read["data"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def load(self, full_key: str) -> RunResult | None:
         """The entry stored under ``full_key``, checked file by file; None (and the entry
-        removed) if it is missing, torn or altered."""
+        removed) if it is missing, torn or altered. Read again only when one of its files
+        changed on disk since this process last read it."""
         entry = self.entry_dir(full_key)
+        kept = _LOADED.get(str(entry))
+        if kept is not None and kept[0] == _versions(entry, kept[1].files):
+            return kept[1]
         try:
             meta = self._meta(entry)
             stdout = self._checked(entry / "stdout.txt", meta["stdout_sha256"]).decode("utf-8")
@@ -152,7 +165,7 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self._discard(entry)  # corrupt (UnicodeDecodeError is a ValueError): re-run
             return None
-        return RunResult(
+        result = RunResult(
             values,
             stdout,
             figures,
@@ -162,6 +175,12 @@ class Cache:
             key=full_key,
             stdout_note=meta.get("stdout_note", ""),
         )
+        versions = _versions(entry, files)
+        if versions is not None:
+            if len(_LOADED) >= LOADED_LIMIT:
+                _LOADED.clear()
+            _LOADED[str(entry)] = (versions, result)
+        return result
 
     @staticmethod
     def _meta(entry: Path) -> dict:
@@ -405,3 +424,16 @@ def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _versions(entry: Path, files: dict[str, Path]) -> tuple | None:
+    """The version on disk of every file of a stored result: its folder's files and the blobs
+    of what it produced (None if one is gone)."""
+    try:
+        with os.scandir(entry) as found:
+            names = sorted(f.name for f in found)
+        return tuple(fileversion.stat_of(entry / n) for n in names) + tuple(
+            fileversion.stat_of(path) for path in files.values()
+        )
+    except OSError:
+        return None

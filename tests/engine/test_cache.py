@@ -5,7 +5,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from journal.cache import FORMAT
+from journal.cache import FORMAT, Cache
 from journal.project import Journal
 
 ENTRY = """\
@@ -125,6 +125,32 @@ def test_corrupt_entries_are_rerun_never_served(site):
         assert site.executions() == ["fig"]
         page = site.page()
         assert "hello" in page and "forged" not in page and "v=3" in page
+
+
+def test_a_result_is_read_again_only_when_one_of_its_files_changed(site, monkeypatch):
+    """A process (the preview) that looks a run up again gets what it read, without reading
+    and hashing its files again; a file changed on disk since is noticed, and the run runs."""
+    site.snippet(
+        "fig.py",
+        "import matplotlib.pyplot as plt\n\n\ndef main():\n"
+        f"    open({str(site.log)!r}, 'a').write('fig\\n')\n"
+        "    plt.subplots(num='f')[1].plot([1, 2])\n    return {'v': 3}\n",
+    )
+    site.entry("index.md", '# T\n\n::run f fig.py\n\n::figure f f alt="a line"\n')
+    site.build()
+    page = site.root / "posts/index.md"
+    first = Journal(site.root).results_for(page)["f"]
+    reads = []
+    meta = Cache._meta
+    monkeypatch.setattr(Cache, "_meta", staticmethod(lambda e: reads.append(e) or meta(e)))
+    assert Journal(site.root).results_for(page)["f"] is first
+    assert reads == [] and site.executions() == ["fig"]
+    (entry,) = entry_dirs(site)
+    (entry / "fig-1.svg").write_text("<svg>truncated")
+    again = Journal(site.root).results_for(page)["f"]
+    assert reads == [entry]  # read again, found altered, and run again
+    assert site.executions() == ["fig", "fig"]
+    assert again.figure_list[0].svg == first.figure_list[0].svg != "<svg>truncated"
 
 
 def test_failures_are_never_cached(site):
