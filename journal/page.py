@@ -124,6 +124,8 @@ def render_entry(
             shown = render.value_text(result.values[ref.key], ref)
         except JournalError as err:
             return fail(err, inline=True)
+        if not provenance.in_formula(prose, ref):  # in a formula it is LaTeX
+            shown = render.literal(shown)
         return marked(shown, ref, result.values[ref.key])
 
     origin = provenance.of(journal)

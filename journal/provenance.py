@@ -311,13 +311,20 @@ def plain_at(lines: list[str] | Prose, ref) -> bool:
     the lines of a paragraph, and ``$$`` blocks). ``lines``: the entry's, or their ``Prose``
     (for many values of one entry)."""
     prose = lines if isinstance(lines, Prose) else Prose(lines)
+    number = ref.where.line
+    if not 0 < number <= len(prose.lines):
+        return True
+    return prose.lines[number - 1].lstrip().startswith("#") or in_formula(prose, ref)
+
+
+def in_formula(prose: Prose, ref) -> bool:
+    """Whether the value ``ref`` stands in a formula (``$...$``, ``\\(...\\)``, ``$$`` blocks),
+    where it is LaTeX, not prose."""
     lines = prose.lines
     number = ref.where.line
     if not 0 < number <= len(lines):
-        return True
+        return False
     line = lines[number - 1]
-    if line.lstrip().startswith("#"):
-        return True
     if prose.displays[number - 1] % 2 == 1:
         return True  # inside a display block
     start = prose.paragraph[number - 1]  # the paragraph's first line

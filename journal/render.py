@@ -194,6 +194,18 @@ def format_value(value, spec: str) -> str:
     return html.escape(printable(format(value, spec)))
 
 
+# What Markdown and the journal's extensions read in the middle of a line (emphasis, code, links,
+# footnotes, attribute lists, formulas, table cells, emoji, escapes), as HTML's numeric references:
+# a value is text the run computed, never markup (a returned "[x](javascript:...)" was a link).
+_MARKUP = re.compile(r"[\\`*_\[\]{}$|:\n]")
+
+
+def literal(shown: str) -> str:
+    """A value's HTML-escaped text with every character Markdown would read written as its
+    numeric reference, so the page shows it as it was computed."""
+    return _MARKUP.sub(lambda m: f"&#{ord(m.group(0))};", shown)
+
+
 def value_text(value, ref: ValueRef) -> str:
     """What the prose shows for ``{{ run.key[:spec] }}``: ``value`` formatted. A NaN or an
     infinity is an error unless the reference says ``| nonfinite``: a number the prose quotes

@@ -235,3 +235,22 @@ def test_lines_are_counted_as_editors_count_them(site):
     site.entry("index.md", "# T\n\nPasted\u2028prose.\n\n::code ff.py#s\n")
     site.build()
     assert '<span class="normal">4</span>' in site.page()  # y = 2: the file's line 4
+
+
+def test_a_value_is_text_the_run_computed_never_markup(site):
+    """A string a run returns is shown as it is: before, "[x](javascript:...)" became a link,
+    "*e*" emphasis, "a|b" a new cell of the table it stood in, ":smile:" could become a picture."""
+    shown = "[x](javascript:alert(1)) *e* _u_ `c` a|b {: .k } $y$ \\\\ :smile:"
+    site.snippet("s.py", f"def main():\n    return {{'s': {shown!r}, 'n': 1.5}}\n")
+    site.entry(
+        "index.md",
+        "# T\n\n::run r s.py\n\nV {{ r.s }} end.\n\n| a | b |\n| --- | --- |\n| {{ r.s }} | 2 |\n",
+    )
+    site.build()
+    page = site.page()
+    body = page[page.index("<p>V ") :]
+    assert "javascript:" not in re.sub(r"&#\d+;", "", body)  # no link was made, only text
+    assert not re.search(r"<(em|code|a |img)", body[: body.index("</table>")])
+    assert html.unescape(re.sub(r"<[^>]+>", "", body[: body.index("</p>")])) == f"V {shown} end."
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", body[: body.index("</table>")], re.S)
+    assert [html.unescape(c) for c in cells] == [shown, "2"]  # one cell, not split at |
