@@ -19,15 +19,26 @@ def stops(stderr: str) -> str:
     return re.search(r"journal: the build stops: (.*)", stderr)[1]
 
 
+def reported(proc, *problems: str) -> None:
+    """Each of ``problems`` is in the build's log, and the build stopped on that many."""
+    for problem in problems:
+        assert problem in proc.stderr, proc.stderr[-3000:]
+    assert (
+        stops(proc.stderr)
+        == f"{len(problems)} problems, each reported above with its file and line"
+    )
+
+
 def test_every_problem_of_the_entries_is_reported_and_nothing_runs(site):
     site.counted_snippet("ok.py")
     site.entry("a.md", "# A\n\n::run one ok.py timeout=soon\n\n::run two ok.py\n")
     site.entry("b.md", "# B\n\n::figure two line\n\n::run one ok.py memory=lots\n")
-    proc = site.build(ok=False)
-    assert "posts/a.md:3: timeout=soon is not a number of seconds" in proc.stderr
-    assert "posts/b.md:3: figure has no alt text" in proc.stderr
-    assert "posts/b.md:5: memory=lots is not a size" in proc.stderr
-    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    reported(
+        site.build(ok=False),
+        "posts/a.md:3: timeout=soon is not a number of seconds",
+        "posts/b.md:3: figure has no alt text",
+        "posts/b.md:5: memory=lots is not a size",
+    )
     assert site.executions() == []  # no run of a journal that cannot be read
 
 
@@ -37,11 +48,12 @@ def test_every_failed_run_is_reported(site):
     site.counted_snippet("ok.py")
     site.entry("index.md", "# T\n\n::run r1 bad1.py\n::run r2 bad2.py\n::run ok ok.py\n")
     site.entry("other.md", "# O\n\n::run r3 bad3.py\n")
-    proc = site.build(ok=False)
-    for line, name, n in ((3, "r1", 1), (4, "r2", 2)):
-        assert f"posts/index.md:{line}: run '{name}' failed: ValueError: broken {n}" in proc.stderr
-    assert "posts/other.md:3: run 'r3' failed: ValueError: broken 3" in proc.stderr
-    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    reported(
+        site.build(ok=False),
+        "posts/index.md:3: run 'r1' failed: ValueError: broken 1",
+        "posts/index.md:4: run 'r2' failed: ValueError: broken 2",
+        "posts/other.md:3: run 'r3' failed: ValueError: broken 3",
+    )
     assert site.executions() == ["ok"]  # the good run ran, and its result is kept
     assert not (site.root / "site" / "index.html").exists()
 
@@ -50,11 +62,12 @@ def test_every_pages_rendering_problems_are_reported_before_any_page_is_written(
     site.snippet("v.py", "def main():\n    return {'x': 1.5}\n")
     site.entry("index.md", "# T\n\n::run v v.py\n\nA {{ v.y }} and {{ v.x:.3q }}.\n")
     site.entry("other.md", "# O\n\n::run w v.py\n\nB {{ w.z }}.\n")
-    proc = site.build(ok=False)
-    assert "posts/index.md:5: run 'v' returned no value 'y'" in proc.stderr
-    assert "posts/index.md:5: cannot format 'x' with '.3q'" in proc.stderr
-    assert "posts/other.md:5: run 'w' returned no value 'z'" in proc.stderr
-    assert stops(proc.stderr) == "3 problems, each reported above with its file and line"
+    reported(
+        site.build(ok=False),
+        "posts/index.md:5: run 'v' returned no value 'y'",
+        "posts/index.md:5: cannot format 'x' with '.3q'",
+        "posts/other.md:5: run 'w' returned no value 'z'",
+    )
     assert not (site.root / "site" / "index.html").exists()
 
 
