@@ -30,13 +30,13 @@ def install(store: site_cache.Store | None) -> None:
 
 def folders(dirs: list[str]) -> list[list]:
     """Every folder under ``dirs`` as Jinja's loader walks them (symlinks followed), with its
-    modification time (None: the folder is missing)."""
+    modification time (None: the folder is missing) and a digest of the names in it."""
     found = []
     for top in dirs:
-        found.append([top, _mtime(top)])
-        for path, _, _ in os.walk(top, followlinks=True):
-            if path != top:
-                found.append([path, _mtime(path)])
+        if not os.path.isdir(top):
+            found.append([top, None, None])
+        for path, subfolders, files in os.walk(top, followlinks=True):
+            found.append([path, _mtime(path), _names(subfolders + files)])
     return found
 
 
@@ -47,8 +47,25 @@ def _mtime(path: str) -> int | None:
         return None
 
 
+def _names(names: list[str]) -> str:
+    """The names a folder holds, bytecode folders aside: Python makes ``__pycache__`` in a theme
+    that is a package (Material's) the first time some process imports it, which changes the
+    folder's time but not the theme's files (a test session's builds raced with it)."""
+    return site_cache.sha("\0".join(sorted(n for n in names if n != "__pycache__")))
+
+
 def _unchanged(kept: list[list]) -> bool:
-    return all(_mtime(path) == mtime for path, mtime in kept)
+    """Whether every folder walked still holds the same names: its time is the same, or, when
+    the time moved, a listing shows the same names."""
+    for path, mtime, *names in kept:
+        if _mtime(path) == mtime:
+            continue
+        try:
+            if not names or names[0] != _names(os.listdir(path)):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _add_files_from_theme(self: Files, env, config) -> None:

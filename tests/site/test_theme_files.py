@@ -50,12 +50,18 @@ def test_the_kept_list_is_mkdocs_own_and_follows_every_change(project):
     assert not any(".icons/" in f[0] or f[0].endswith(".html") for f in first)
     assert (store.hits, store.misses) == (0, 1)
     (kept,) = store.values.values()  # every folder walked, Material's icons' among them
-    assert sum("/.icons/" in path for path, _ in kept["folders"]) > 5
+    assert sum("/.icons/" in path for path, *_ in kept["folders"]) > 5
 
     assert listing(project, store) == first  # nothing changed: read from the store
     assert (store.hits, store.misses) == (1, 1)
 
     extra = project / "overrides" / "assets" / "extra"
+    # Python's bytecode folder, made the first time a process imports a theme that is a package
+    # (Material's): the folder's time moves, its theme files do not
+    (project / "overrides" / "__pycache__").mkdir()
+    assert listing(project, store) == first
+    assert (store.hits, store.misses) == (2, 1)
+    assert next(iter(store.values.values())) is kept  # not walked again, nothing new to save
     (extra / "b.css").write_text("b {}\n")  # in a folder the walk found
     (extra / "deep").mkdir()
     (extra / "deep" / "c.js").write_text("//\n")  # in a new folder under it
