@@ -36,6 +36,7 @@ def folders(dirs: list[str]) -> list[list]:
         if not os.path.isdir(top):
             found.append([top, None, None])
         for path, subfolders, files in os.walk(top, followlinks=True):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
             found.append([path, _mtime(path), _names(subfolders + files)])
     return found
 
@@ -49,8 +50,10 @@ def _mtime(path: str) -> int | None:
 
 def _names(names: list[str]) -> str:
     """The names a folder holds, bytecode folders aside: Python makes ``__pycache__`` in a theme
-    that is a package (Material's) the first time some process imports it, which changes the
-    folder's time but not the theme's files (a test session's builds raced with it)."""
+    that is a package (Material's) the first time some process imports it, and writes its
+    bytecode there through a temporary file; that changes folders' times and names but never
+    the theme's files (MkDocs leaves ``*.pyc`` out), and a test session's builds raced with it.
+    So ``__pycache__`` is neither walked nor counted."""
     return site_cache.sha("\0".join(sorted(n for n in names if n != "__pycache__")))
 
 
@@ -77,7 +80,8 @@ def _add_files_from_theme(self: Files, env, config) -> None:
         walked = folders(dirs)  # before listing: a change while listing is seen next time
         listed = Files([])
         _ADD_FROM_THEME(listed, env, config)
-        kept = {"folders": walked, "files": [[f.src_uri, f.src_dir] for f in listed]}
+        files = [[f.src_uri, f.src_dir] for f in listed if "__pycache__" not in f.src_uri]
+        kept = {"folders": walked, "files": files}  # (a bytecode file being written is none)
         store.put(key, kept)
     for path, folder in kept["files"]:
         if self.get_file_from_path(path) is None:  # the entries' files win, as in MkDocs

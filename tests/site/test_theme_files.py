@@ -86,3 +86,21 @@ def test_a_file_of_the_entries_wins_over_the_theme_file_of_the_same_path(project
     assert store.hits == 1
     assert found == listing(project, None, own=("assets/extra/a.css",))
     assert [f[1] for f in found if f[0] == "assets/extra/a.css"] == [str(project / "docs")]
+
+
+def test_bytecode_written_while_the_theme_is_walked_changes_nothing(project):
+    """Python writes a module's bytecode into ``__pycache__`` through a temporary file, then
+    renames it: a build that walked the theme in between must not make the next one walk it
+    again (two CI runs' builds raced with the first import of Material's theme)."""
+    cache = project / "overrides" / "__pycache__"
+    cache.mkdir()
+    (cache / "x.cpython-311.pyc.140").write_text("")  # being written
+    store = site_cache.Store("theme", None)
+    listing(project, store)
+    (kept,) = store.values.values()
+    os.rename(cache / "x.cpython-311.pyc.140", cache / "x.cpython-311.pyc")
+    (project / "overrides" / "__init__.py").write_text("")  # a package theme's own module
+    (project / "overrides" / "__init__.py").unlink()
+    found = listing(project, store)
+    assert next(iter(store.values.values())) is kept  # not walked again
+    assert found == listing(project, None)  # and what it lists is MkDocs' own list
