@@ -74,7 +74,7 @@ def _unchanged(kept: list[list]) -> bool:
 def _add_files_from_theme(self: Files, env, config) -> None:
     store = _store
     dirs = list(config.theme.dirs)
-    key = site_cache.digest("theme", dirs, list(config.theme.static_templates))
+    key = site_cache.digest("theme", dirs, sorted(config.theme.static_templates))  # a set
     kept = store.get(key)
     if kept is None or not _unchanged(kept["folders"]):
         walked = folders(dirs)  # before listing: a change while listing is seen next time
