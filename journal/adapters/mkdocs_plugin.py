@@ -264,9 +264,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             posts, separator = _blog_posts(config)
             for file in files.documentation_pages():
                 text = file.content_string
-                rel = (
-                    self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
-                )
+                rel = self._rel(file)
                 unreadable = _front_matter_error(text, rel)
                 if unreadable:  # before running anything: MkDocs would say only "month must be..."
                     self._fail(unreadable)
@@ -341,6 +339,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self._stop_if_failed()
         return nav
 
+    def _rel(self, file: File) -> str:
+        """Where a page's source is, as errors name it (a generated page: its address)."""
+        return self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+
     def _one_page_per_address(self, files: Files) -> None:
         """Two pages written to one address: the later would replace the earlier without a
         word (two entries with one slug, or a slug the blog also derives from another's title)."""
@@ -351,10 +353,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             other = first.setdefault(file.dest_uri, file)
             if other is file:
                 continue
-            rel = self.journal.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
-            mine = (
-                self.journal.rel(Path(other.abs_src_path)) if other.abs_src_path else other.src_uri
-            )
+            rel, mine = self._rel(file), self._rel(other)
             front = frontmatter.read(file.content_string) if file.abs_src_path else None
             line = front.lines.get("slug", 1) if front else 1
             self._fail(
@@ -472,9 +471,9 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
         )
     if not serving or not config.site_url:  # `mkdocs serve` has set its own address
         config.site_url = ident.site_url
-    for name, plugin in config.plugins.items():
-        if name.split("/")[-1].split(" ")[0] == "blog" and "categories_allowed" in plugin.config:
-            plugin.config["categories_allowed"] = list(ident.categories)
+    blog = _blog_plugin(config)
+    if blog is not None and "categories_allowed" in blog.config:
+        blog.config["categories_allowed"] = list(ident.categories)
     config.extra.pop("giscus", None)
     if ident.comments is not None:
         config.extra["giscus"] = dict(ident.comments)
@@ -494,15 +493,23 @@ _front_matter_error = reread.front_matter_check(frontmatter.first_problem)  # th
 def _blog_posts(config) -> tuple[str | None, str | None]:
     """Where the blog's posts are (the start of their files' src_uri; None: no blog), and the
     excerpt separator each must have (None: not required)."""
+    plugin = _blog_plugin(config)
+    if plugin is None:
+        return None, None
+    blog = plugin.config.get("blog_dir", ".")
+    folder = str(plugin.config.get("post_dir", "{blog}/posts")).format(blog=blog)
+    required = plugin.config.get("post_excerpt") == "required"
+    separator = plugin.config.get("post_excerpt_separator", "<!-- more -->")
+    folder = os.path.normpath(folder).replace(os.sep, "/").strip("/")
+    return ("" if folder == "." else folder + "/"), (separator if required else None)
+
+
+def _blog_plugin(config):
+    """Material's blog plugin as configured ("blog", "material/blog", "blog 2"...), or None."""
     for name, plugin in config.plugins.items():
         if name.split("/")[-1].split(" ")[0] == "blog":
-            blog = plugin.config.get("blog_dir", ".")
-            folder = str(plugin.config.get("post_dir", "{blog}/posts")).format(blog=blog)
-            required = plugin.config.get("post_excerpt") == "required"
-            separator = plugin.config.get("post_excerpt_separator", "<!-- more -->")
-            folder = os.path.normpath(folder).replace(os.sep, "/").strip("/")
-            return ("" if folder == "." else folder + "/"), (separator if required else None)
-    return None, None
+            return plugin
+    return None
 
 
 def _post_problem(text: str, rel: str, categories, separator) -> JournalError | None:
