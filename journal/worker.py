@@ -97,7 +97,16 @@ def _plain(value, key):
     """A JSON-ready copy of a returned value: numbers, strings, booleans, or lists of them."""
     if hasattr(value, "item") and getattr(value, "shape", None) == ():
         value = value.item()  # numpy scalar
-    if isinstance(value, bool | int | str) or value is None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)  # JSON writes ints as decimal, which Python refuses past 4,300 digits
+        except ValueError:
+            raise ValueError(
+                f"value {key!r} is an integer of more than {sys.get_int_max_str_digits()} "
+                "digits; return it as a float, or its digits as a string"
+            ) from None
+        return value
+    if isinstance(value, bool | str) or value is None:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):

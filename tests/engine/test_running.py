@@ -106,6 +106,27 @@ def test_a_raising_run_fails_with_entry_and_snippet_lines(site):
     assert "return 1 / x" in proc.stderr  # the end of the traceback
 
 
+def test_a_value_a_page_cannot_quote_fails_its_run_with_the_reason(site):
+    """A run's values are written as JSON for the page: a set or a dict has no place in a
+    sentence, and an integer past Python's 4,300-digit limit for decimal text made the run's
+    process die with exit code 70 and nothing on stderr."""
+    site.snippet(
+        "odd.py",
+        "def as_set():\n    return {'s': {1, 2}}\n\n\ndef as_dict():\n    return {'d': {'a': 1}}\n"
+        "\n\ndef huge():\n    return {'n': 10**5000}\n",
+    )
+    site.entry(
+        "index.md", "# T\n\n::run a odd.py:as_set\n::run b odd.py:as_dict\n::run c odd.py:huge\n"
+    )
+    proc = site.build(ok=False)
+    for line, message in (
+        (3, "run 'a' failed: TypeError: value 's' is a set; a run returns numbers, strings"),
+        (4, "run 'b' failed: TypeError: value 'd' is a dict; a run returns numbers, strings"),
+        (5, "run 'c' failed: ValueError: value 'n' is an integer of more than 4300 digits"),
+    ):
+        assert f"posts/index.md:{line}: {message}" in proc.stderr, proc.stderr[-3000:]
+
+
 def test_a_run_that_times_out_fails_and_is_stopped(site):
     site.snippet("slow.py", "import time\n\n\ndef main():\n    time.sleep(30)\n")
     site.entry("index.md", "# T\n\n::run s slow.py timeout=1\n")
