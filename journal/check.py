@@ -27,8 +27,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import (
     corrections,
     deps,
@@ -167,6 +165,9 @@ class Checker:
         wrong = journal_plan.disagreement(meta, self.steps)
         if wrong:
             self.report(rel, line_of("categories"), wrong)
+        off = journal_plan.off_plan(meta, self.steps)
+        if off:
+            self.report(rel, line_of("curriculum"), off)
         try:
             corrections.read(meta)
         except corrections.CorrectionError as err:
@@ -257,31 +258,13 @@ class Checker:
     def _front_matter(self, text: str, rel: str) -> tuple[dict | None, int]:
         """The YAML front matter (None if unreadable) and the number of the line after it
         (0 if there is none)."""
-        self._unreadable: set[str] = set()
-        found = frontmatter.block(text)  # where the build finds it too
-        if found is None:
-            if text.splitlines()[:1] and text.splitlines()[0].strip() == "---":
-                self.report(rel, 1, "front matter is not closed by a '---' line")
-            else:
-                self.report(rel, 1, "no front matter: start the entry with a '---' line")
-            return {}, 0
-        end = found.end
-        try:
-            front = frontmatter.load(found.source, found.first_line)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.report(
-                rel, (mark.line + 2) if mark else 1, f"front matter is not valid YAML: {problem}"
-            )
-            return None, end + 1
-        except frontmatter.NotAMapping as exc:
-            self.report(rel, 2, str(exc))
-            return None, end + 1
-        for line, message in front.problems:
+        front, end, problems = frontmatter.examine(text)  # as the build reads it
+        for line, message in problems:
             self.report(rel, line, message)
-        self._unreadable = front.unreadable
-        return front.meta, end + 1
+        self._unreadable = front.unreadable if front is not None else set()
+        if not end:
+            return {}, 0
+        return (front.meta if front is not None else None), end + 1
 
     def _check_quoted_in_code(self, entry: directives.ParsedEntry, rel: str) -> None:
         """A value of one of the entry's own runs quoted inside `inline code` is shown as the

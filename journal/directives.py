@@ -8,6 +8,7 @@ and inline code spans.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Iterator
@@ -158,6 +159,12 @@ def _split(rest: str, where: Location) -> tuple[list[str], dict[str, str]]:
     for word in words:
         key, eq, value = word.partition("=")
         if eq and _NAME.match(key):
+            if key in options:  # which one was meant? (the last would win without a word)
+                raise JournalError(
+                    f"{key}= is given twice ({key}={options[key]} and {word})",
+                    where,
+                    hint=f"keep one {key}=",
+                )
             options[key] = value
         else:
             positional.append(word)
@@ -221,8 +228,11 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             raise JournalError(
                 f"timeout={options['timeout']} is not a number of seconds", where
             ) from None
-        if timeout <= 0:
-            raise JournalError("timeout must be a positive number of seconds", where)
+        if not timeout > 0 or math.isinf(timeout):  # nan is neither > 0 nor <= 0
+            raise JournalError(
+                f"timeout={options['timeout']}: must be a finite positive number of seconds",
+                where,
+            )
         produces = _paths(options.get("produces"), "produces", where)
         needs = _list(options.get("needs"))
         for need in needs:
@@ -370,7 +380,7 @@ def _with_open_comment(line: str, spans: list[tuple[int, int]]) -> list[tuple[in
     return [*(span for span in spans if span[1] <= start), (start, len(line))]
 
 
-def _value_ref(m: re.Match, where: Location) -> ValueRef:
+def value_ref(m: re.Match, where: Location) -> ValueRef:
     flag = m["flag"]
     if flag is not None and flag not in FLAGS:
         close = did_you_mean(flag, FLAGS)
@@ -379,7 +389,35 @@ def _value_ref(m: re.Match, where: Location) -> ValueRef:
             where,
             hint=close or "write {{ run.key | nonfinite }} for a value that may be NaN or infinite",
         )
-    return ValueRef(where, m["run"], m["key"], (m["spec"] or "").strip(), flag == "nonfinite")
+    spec = (m["spec"] or "").strip()
+    if "{{" in spec:  # the reference's own }} is missing: the match ran on to the next one's
+        raise JournalError(
+            f"{{{{ {m['run']}.{m['key']} has no closing }}}} before the next {{{{",
+            where,
+            hint="close each {{ run.key }} with its }} on the same line",
+        )
+    too_wide = _too_wide(spec)
+    if too_wide:
+        raise JournalError(
+            f"the format {spec!r} of {{{{ {m['run']}.{m['key']} }}}} asks for {too_wide} "
+            f"characters; at most {MAX_SPEC_DIGITS} fit a value in a sentence",
+            where,
+            hint="a width or precision of a few digits: .3f, .2e, >8,",
+        )
+    return ValueRef(where, m["run"], m["key"], spec, flag == "nonfinite")
+
+
+# A value's width or precision in its format spec: Python would build the whole string
+# (``:>99999999999`` ran the build out of memory), so anything past a sentence's worth is refused.
+MAX_SPEC_DIGITS = 100
+_SPEC_NUMBERS = re.compile(r"(?<![\d.])(\d+)|\.(\d+)")
+
+
+def _too_wide(spec: str) -> int:
+    """The largest width or precision in ``spec`` above MAX_SPEC_DIGITS, else 0."""
+    body = spec[2:] if len(spec) > 1 and spec[1] in "<>=^" else spec  # a fill may be a digit
+    numbers = [int(a or b) for a, b in _SPEC_NUMBERS.findall(body)]
+    return max((n for n in numbers if n > MAX_SPEC_DIGITS), default=0)
 
 
 def _directive_line(line: str, spans) -> re.Match | None:
@@ -491,7 +529,7 @@ def parse(text: str, path: str, strict: bool = True, first_line: int = 1) -> Par
         for start, end in [*spans, (len(line), len(line))]:
             for m in VALUE_REF.finditer(line, pos, start):
                 try:
-                    ref = _value_ref(m, where)
+                    ref = value_ref(m, where)
                 except JournalError as err:
                     entry.problems.append(err)
                     entry.spans.append(Span(at + m.start(), at + m.end(), err))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import JournalError, Location
+from .errors import JournalError, Location, did_you_mean
 
 DESCRIPTION_LENGTH = (50, 160)
 REQUIRED = (
@@ -26,6 +26,13 @@ REQUIRED = (
     "discussion_id",
     "curriculum",
     "draft",
+)
+# Keys the journal or Material for MkDocs reads; an unknown key close to one of them is a typo
+# (``sulg:``, which the blog would ignore without a word), any other is the author's own.
+KNOWN = (
+    *REQUIRED,
+    *("tags", "glimpse", "corrections", "authors", "pin", "links", "readtime", "hide"),
+    *("search", "template", "icon", "status", "subtitle", "comments"),
 )
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -86,6 +93,29 @@ def read(text: str) -> FrontMatter | None:
         return load(found.source, found.first_line)
     except (yaml.YAMLError, NotAMapping):
         return None
+
+
+def examine(text: str) -> tuple[FrontMatter | None, int, list[tuple[int, str]]]:
+    """A page's front matter as ``journal check`` and the build read it: what could be read
+    (None: nothing), the index of its closing line (0: there is none), and what is wrong with
+    its form, as (line, message): missing, not closed, not YAML, not a mapping, values that
+    cannot be read (at their own lines)."""
+    found = block(text)
+    if found is None:
+        first = text.splitlines()[:1]
+        if first and first[0].strip() == "---":
+            return FrontMatter(), 0, [(1, "front matter is not closed by a '---' line")]
+        return FrontMatter(), 0, [(1, "no front matter: start the entry with a '---' line")]
+    try:
+        front = load(found.source, found.first_line)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = mark.line + found.first_line if mark else 1
+        return None, found.end, [(line, f"front matter is not valid YAML: {problem}")]
+    except NotAMapping as exc:
+        return None, found.end, [(found.first_line, str(exc))]
+    return front, found.end, list(front.problems)
 
 
 def load(source: str, first_line: int = 2) -> FrontMatter:
@@ -156,40 +186,36 @@ def category_problems(cats, categories=None) -> list[str]:
     ]
 
 
-def unknown_category(text: str, rel: str, categories: list[str]) -> JournalError | None:
-    """The first category of an entry's front matter that is not one of the journal's, at its
-    line; None if all are (or there are none to check). The build stops on it before the blog
-    reads the entry (Material would say only "not in allow list", without the line)."""
-    front = read(text)
-    if front is None or "categories" not in front.meta or "categories" in front.unreadable:
-        return None
-    problems = category_problems(front.meta["categories"], categories)
-    if not problems:
-        return None
-    where = Location(rel, front.lines.get("categories", 1))
-    return JournalError(problems[0], where, hint="journal check lists every problem")
-
-
-def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> list[tuple[int, str]]:
+def validate(
+    meta: dict, line_of, unreadable=frozenset(), categories=None, stopping: bool = False
+) -> list[tuple[int, str]]:
     """Every way ``meta`` breaks the journal's front-matter schema, as (line, message):
     ``line_of(key)`` gives a key's line (``line_of(None)``: the front matter's), and keys in
     ``unreadable`` were already reported by ``load``; ``categories``: the journal's (the plan's
     parts in journal.yml), None when unknown (then any name passes). The one schema ``journal check`` applies
-    to Markdown and notebook entries; ``journal new`` writes front matter that passes it."""
+    to Markdown and notebook entries; ``journal new`` writes front matter that passes it.
+    ``stopping``: only the problems a build stops on, those that would publish a broken page or
+    none (a value of the wrong kind, a missing date; Material would stop on most without a
+    line); the others (a missing description, one too long) are ``journal check``'s."""
     found: list[tuple[int, str]] = []
 
-    def report(line: int, message: str) -> None:
-        found.append((line, message))
+    def report(line: int, message: str, stops: bool = True) -> None:
+        if stops or not stopping:
+            found.append((line, message))
 
+    for key in meta:
+        close = did_you_mean(str(key), KNOWN) if key not in KNOWN else ""
+        if close:
+            report(line_of(key), f"unknown key {key!r}: {close}", stops=False)
     for key in REQUIRED:
         if key in unreadable:
             continue
         if key not in meta or meta[key] is None:
-            report(line_of(None), f"front matter has no {key}:")
+            report(line_of(None), f"front matter has no {key}:", stops=key == "date")
     value = meta.get("title")
-    if "title" in meta and (not isinstance(value, str) or not value.strip()):
+    if value is not None and (not isinstance(value, str) or not value.strip()):
         report(line_of("title"), "title: must be a non-empty text")
-    if "date" in meta:
+    if meta.get("date") is not None:
         date = meta["date"]
         if isinstance(date, dict):
             date = date.get("created")
@@ -198,39 +224,63 @@ def validate(meta: dict, line_of, unreadable=frozenset(), categories=None) -> li
     if "categories" in meta:
         for message in category_problems(meta["categories"], categories):
             report(line_of("categories"), message)
-    if "description" in meta:
+    if meta.get("description") is not None:
         desc = meta["description"]
         low, high = DESCRIPTION_LENGTH
         if not isinstance(desc, str):
             report(line_of("description"), "description: must be a text")
         elif meta.get("draft") is False and desc.startswith("Draft:"):
-            report(line_of("description"), "description is still the draft placeholder")
+            report(
+                line_of("description"), "description is still the draft placeholder", stops=False
+            )
         elif not low <= len(desc.strip()) <= high:
             report(
                 line_of("description"),
                 f"description is {len(desc.strip())} characters; write {low} to {high} "
                 "(search results and link previews cut longer ones)",
+                stops=False,
             )
-    if "slug" in meta and not (isinstance(meta["slug"], str) and SLUG.match(meta["slug"])):
+    if meta.get("slug") is not None and not (
+        isinstance(meta["slug"], str) and SLUG.match(meta["slug"])
+    ):
         report(line_of("slug"), f"slug {meta['slug']!r} must be lowercase words joined by '-'")
-    if "discussion_id" in meta:
+    if meta.get("discussion_id") is not None:
         value = meta["discussion_id"]
         if not isinstance(value, str) or not value.strip():
             report(line_of("discussion_id"), "discussion_id: must be a non-empty text")
-    if "curriculum" in meta:
+    if meta.get("curriculum") is not None:
         value = meta["curriculum"]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             report(
                 line_of("curriculum"),
                 f"curriculum: {value!r} must be the entry's number in the plan",
             )
-    if "draft" in meta and not isinstance(meta["draft"], bool):
+    if meta.get("draft") is not None and not isinstance(meta["draft"], bool):
         report(line_of("draft"), f"draft: {meta['draft']!r} must be true or false")
     if "tags" in meta and not (
         isinstance(meta["tags"], list) and all(isinstance(t, str) for t in meta["tags"])
     ):
         report(line_of("tags"), "tags: must be a list of words")
     return found
+
+
+def post_problems(text: str, rel: str, categories=None) -> list[JournalError]:
+    """Every problem of an entry's front matter that a build stops on, each at its line, before
+    anything runs and before the blog reads it (which would stop on the first with "Expected
+    type: <class 'datetime.date'>" and no line): its form (``examine``), then the schema's
+    stopping rules (``validate``), with the journal's ``categories``."""
+    front, end, problems = examine(text)
+    if front is not None and end:  # (none at all, or not closed: said once, above)
+        lines = front.lines
+        problems += validate(
+            front.meta,
+            lambda key: lines.get(key, 1) if key else 1,
+            front.unreadable,
+            categories,
+            stopping=True,
+        )
+    hint = "journal check lists every problem, those a build lets through too"
+    return [JournalError(message, Location(rel, line), hint=hint) for line, message in problems]
 
 
 def first_problem(text: str, rel: str) -> JournalError | None:

@@ -119,9 +119,13 @@ def read(text: str, path: str) -> tuple[Choice | None, list[JournalError]]:
                 )
             )
         else:
-            ref = ValueRef(at, m["run"], m["key"], (m["spec"] or "").strip())
-            choice = _replace(choice, value=ref)
-    if choice.label and choice.value is None:
+            try:  # the prose's own rules for a reference (a format that fits a sentence)
+                ref = directives.value_ref(m, at)
+            except JournalError as err:
+                problems.append(JournalError(f"{KEY}.value: {err.message}", at, hint=err.hint))
+            else:
+                choice = _replace(choice, value=ref)
+    if choice.label and "value" not in found:
         problems.append(
             JournalError(f"{KEY}.label: labels no value", where, hint="add value: RUN.KEY")
         )

@@ -51,6 +51,19 @@ def disagreement(meta: dict, by_number: dict[int, Step]) -> str | None:
     )
 
 
+def off_plan(meta: dict, by_number: dict[int, Step]) -> str | None:
+    """Why an entry's number names no step of the plan (the home page's path and "Part N of M"
+    would leave the entry out), or None."""
+    n = meta.get("curriculum")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0 or not by_number or n in by_number:
+        return None  # not a number: reported as such
+    numbers = sorted(by_number)
+    return (
+        f"curriculum: {n} is no step of the plan (its steps are {numbers[0]} to {numbers[-1]} "
+        f"in {PLAN_FILE.as_posix()}); use a step's number, or add the step to the plan"
+    )
+
+
 def propose(parts: list[dict], category: str, written: set[int]) -> int:
     """The number a new entry in `category` should take: its part's first step that no entry
     covers yet, else the part's last step (a further entry on it)."""

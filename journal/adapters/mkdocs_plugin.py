@@ -265,16 +265,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             for file in files.documentation_pages():
                 text = file.content_string
                 rel = self._rel(file)
-                unreadable = _front_matter_error(text, rel)
-                if unreadable:  # before running anything: MkDocs would say only "month must be..."
-                    self._fail(unreadable)
-                    continue
                 draft = not self.serving and is_draft(text)  # left out of a published build
                 if posts is not None and file.src_uri.startswith(posts) and not draft:
-                    rejected = _post_error(text, rel, categories, separator)
-                    if rejected:  # before the blog reads it and stops without a line
-                        self._fail(rejected)
-                        continue
+                    rejected = _post_errors(text, rel, categories, separator)
+                else:  # any page: MkDocs would say only "month must be..."
+                    rejected = tuple(filter(None, [_front_matter_error(text, rel)]))
+                for problem in rejected:  # before anything runs, and before the blog reads it
+                    self._fail(problem)
+                if rejected:
+                    continue
                 if "::" not in text and "{{" not in text:
                     continue
                 if draft:
@@ -512,26 +511,27 @@ def _blog_plugin(config):
     return None
 
 
-def _post_problem(text: str, rel: str, categories, separator) -> JournalError | None:
-    """What the blog would reject in an entry, said at its line: a category that is not one of
-    the plan's parts (the blog says only "not in allow list"), no excerpt separator (the blog
-    names neither the line nor the fix)."""
-    if categories is not None:
-        unknown = frontmatter.unknown_category(text, rel, list(categories))
-        if unknown:
-            return unknown
+def _post_problems(text: str, rel: str, categories, separator) -> tuple[JournalError, ...]:
+    """What the blog would reject in an entry, or publish broken, said at its line: front matter
+    of the wrong form or kind (a date that is a word, tags that are not a list: the blog says
+    only "Expected type" and names no line), a category that is not one of the plan's parts
+    (the blog: "not in allow list"), no excerpt separator (the blog names neither the line nor
+    the fix)."""
+    found = frontmatter.post_problems(text, rel, list(categories) if categories else None)
     if separator and separator not in text:
-        found = frontmatter.block(text)
-        line = found.end + 2 if found else 1
-        return JournalError(
-            f"no '{separator}' line: the blog needs one to end the entry's excerpt",
-            Location(rel, line),
-            hint="put it after the opening paragraphs (what the home page and the feeds show)",
+        block = frontmatter.block(text)
+        line = block.end + 2 if block else 1
+        found.append(
+            JournalError(
+                f"no '{separator}' line: the blog needs one to end the entry's excerpt",
+                Location(rel, line),
+                hint="put it after the opening paragraphs (what the home page and the feeds show)",
+            )
         )
-    return None
+    return tuple(found)
 
 
-_post_error = reread.front_matter_check(_post_problem)  # kept by text, as the check above
+_post_errors = reread.front_matter_check(_post_problems)  # kept by text, as the check above
 
 
 def is_draft(text: str) -> bool:

@@ -148,3 +148,55 @@ def test_two_entries_at_one_address_stop_the_build(tmp_path):
     site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
     assert (site.root / "site" / "twin" / "index.html").is_file()
     assert (site.root / "site" / "first" / "index.html").is_file()
+
+
+def test_front_matter_the_blog_would_stop_on_is_said_at_its_line(tmp_path):
+    """A value of the wrong kind stopped the blog with "Expected type: <class 'datetime.date'>
+    ... but received: <class 'str'>", naming no line, or went through to a broken page (an
+    empty title; a slug with a path in it wrote the page to another folder). Every such problem
+    of every entry is said at its line in one build; what only ``journal check`` asks for (a
+    description of 50 to 160 characters, a key that looks mistyped) stops nothing."""
+    site = journal_copy(tmp_path)
+    first = site.root / "posts" / "entries" / "first.md"
+    text = first.read_text(encoding="utf-8")
+    first.write_text(
+        text.replace("date: 2026-11-01", "date: yesterday")
+        .replace("tags:\n  - fixture", "tags: fixture")
+        .replace("draft: false", 'draft: "no"'),
+        encoding="utf-8",
+    )
+    other = site.root / "posts" / "entries" / "other.md"
+    other.write_text(
+        text.replace("title: First entry", 'title: ""')
+        .replace("slug: first", "slug: notes/../elsewhere")
+        .replace("discussion_id: first", "discussion_id: other")
+        .replace("curriculum: 0", "curriculum: zero"),
+        encoding="utf-8",
+    )
+    unclosed = site.root / "posts" / "entries" / "unclosed.md"
+    unclosed.write_text(text.replace("draft: false\n---\n", "draft: false\n"), encoding="utf-8")
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    reported(
+        proc,
+        "posts/entries/first.md:3: date: 'yesterday' is not a date (write YYYY-MM-DD)",
+        "posts/entries/first.md:7: tags: must be a list of words",
+        "posts/entries/first.md:11: draft: 'no' must be true or false",
+        "posts/entries/other.md:2: title: must be a non-empty text",
+        "posts/entries/other.md:9: slug 'notes/../elsewhere' must be lowercase words joined",
+        "posts/entries/other.md:11: curriculum: 'zero' must be the entry's number in the plan",
+        "posts/entries/unclosed.md:1: front matter is not closed by a '---' line",
+    )
+    assert "Expected type" not in proc.stderr  # the engine spoke before the blog
+    assert site.executions() == []
+    other.unlink()
+    unclosed.unlink()
+    first.write_text(
+        text.replace("slug: first", "slug: first\nsulg: first").replace(
+            "description: A fixture entry with two runs from two snippets, so a test can edit "
+            "one and watch.",
+            "description: Short.",
+        ),
+        encoding="utf-8",
+    )
+    site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    assert (site.root / "site" / "first" / "index.html").is_file()

@@ -100,6 +100,9 @@ def test_the_root_is_found_from_a_subfolder(journal):
         ("tags:\n  - fixture", "tags: 3", "first.md:7: tags: must be a list of words"),
         ("---\ntitle", "title", "first.md:1: no front matter"),
         ("date: 2026-11-01", "date: [2026", "first.md:4: front matter is not valid YAML"),
+        ("draft: false\n---", "draft: false", "first.md:1: front matter is not closed"),
+        ("slug: first", "slug: first\nsulg: first", "first.md:10: unknown key 'sulg': did you"),
+        ("curriculum: 0", "curriculum: 99", "first.md:11: curriculum: 99 is no step of the plan"),
     ],
 )
 def test_front_matter_rules(journal, old, new, expected):
@@ -584,6 +587,42 @@ def test_a_format_spec_that_formats_nothing_is_reported(journal):
         "posts/entries/first.md:26: {{ beta.value:.3q }}: '.3q' formats no number or text "
         "(Python format specs: .3f, .2e, .1%, ,d, >8 ...)"
     ]
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "beta says {{ beta.value }}",
+            "beta says {{ beta.value:>99999999999 }}",  # a string that size ran out of memory
+            "26: the format '>99999999999' of {{ beta.value }} asks for 99999999999 characters",
+        ),
+        (
+            "beta says {{ beta.value }}",
+            "beta says {{ beta.value:.3f and {{ beta.value }}",
+            "26: {{ beta.value has no closing }} before the next {{",
+        ),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py timeout=5 timeout=50",
+            "23: timeout= is given twice (timeout=5 and timeout=50)",
+        ),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py timeout=nan",  # a socket's timeout raised on it mid-build
+            "23: timeout=nan: must be a finite positive number of seconds",
+        ),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py timeout=inf",
+            "23: timeout=inf: must be a finite positive number of seconds",
+        ),
+    ],
+)
+def test_a_directive_or_value_that_cannot_be_honoured(journal, old, new, expected):
+    edit(journal, ENTRY, old, new)
+    found = lines(journal)
+    assert any(line.startswith(f"posts/entries/first.md:{expected}") for line in found), found
 
 
 def test_a_mistyped_option_suggests_the_closest(journal):
