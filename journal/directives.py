@@ -185,13 +185,29 @@ def _refuse_unknown(options: dict[str, str], allowed: set[str], where: Location)
         raise JournalError(f"unknown option {unknown[0]}=", where, hint=hint)
 
 
-def _list(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+_LIST_HINTS = {
+    "produces": "name the files the run writes, comma-separated: produces=model.npz,vocab.json",
+    "needs": "name the runs whose files it reads: needs=RUN or needs=SLUG:RUN, comma-separated",
+    "inputs": "name the files or folders it reads, comma-separated, or inputs=none",
+}
+
+
+def _list(value: str | None, option: str = "", where: Location | None = None) -> tuple[str, ...]:
+    """The comma-separated items of an option's value; an option given with no item
+    (``produces=``) is an error, as it says nothing (which file was meant?)."""
+    items = tuple(v.strip() for v in (value or "").split(",") if v.strip())
+    if value is not None and not items and option:
+        raise JournalError(
+            f"{option}= names nothing",
+            where,
+            hint=_LIST_HINTS.get(option, f"name one or more, comma-separated: {option}=a,b"),
+        )
+    return items
 
 
 def _paths(value: str | None, option: str, where: Location) -> tuple[str, ...]:
     """Relative paths inside a run's working directory."""
-    paths = _list(value)
+    paths = _list(value, option, where)
     for path in paths:
         parts = path.split("/")
         if path.startswith("/") or ".." in parts or "" in parts or "." in parts:
@@ -208,7 +224,13 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
     if kind == "code":
         _expect(positional, 1, "::code FILE or ::code FILE#SECTION", where)
         _refuse_unknown(options, set(), where)
-        file, _, section = positional[0].partition("#")
+        file, hash_, section = positional[0].partition("#")
+        if hash_ and not section:
+            raise JournalError(
+                f"{positional[0]} names no section after '#'",
+                where,
+                hint=f"::code {file} for the whole module, or ::code {file}#SECTION",
+            )
         return Code(where, file, section or None)
     if kind == "run":
         frozen = len(positional) == 3 and positional[2] == "frozen"
@@ -221,7 +243,15 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
             raise JournalError(
                 f"run name {name!r} is not a valid name", where, hint="use letters, digits, _ or -"
             )
-        file, _, function = target.partition(":")
+        file, colon, function = target.partition(":")
+        if colon and not function.isidentifier():
+            raise JournalError(
+                f"{target}: {function!r} is not a function name"
+                if function
+                else f"{target} names no function after ':'",
+                where,
+                hint=f"::run {name} {file} calls main(); ::run {name} {file}:FUNCTION calls another",
+            )
         try:
             timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
         except ValueError:
@@ -234,14 +264,20 @@ def _parse_directive(kind: str, rest: str, where: Location) -> Directive:
                 where,
             )
         produces = _paths(options.get("produces"), "produces", where)
-        needs = _list(options.get("needs"))
+        needs = _list(options.get("needs"), "needs", where)
         for need in needs:
             slug, _, run = need.rpartition(":")
+            if run == name and not slug:
+                raise JournalError(
+                    f"run {name!r} needs itself", where, hint="name the run whose files it reads"
+                )
             if not _NAME.match(run) or (slug and not _NAME.match(slug)):
                 raise JournalError(
                     f"needs={need} is not a run", where, hint="write needs=RUN or needs=SLUG:RUN"
                 )
-        inputs = _list(options.get("inputs"))  # ("none",): declared to read nothing unseen
+        inputs = _list(
+            options.get("inputs"), "inputs", where
+        )  # ("none",): declared to read nothing unseen
         if "memory" in options:
             memory_bytes(options["memory"], where)
         return Run(

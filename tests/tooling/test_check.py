@@ -617,6 +617,24 @@ def test_a_format_spec_that_formats_nothing_is_reported(journal):
             "::run alpha alpha.py timeout=inf",
             "23: timeout=inf: must be a finite positive number of seconds",
         ),
+        ("::run alpha alpha.py", "::run alpha alpha.py produces=", "23: produces= names nothing"),
+        ("::run alpha alpha.py", "::run alpha alpha.py inputs=", "23: inputs= names nothing"),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py needs=alpha",
+            "23: run 'alpha' needs itself",
+        ),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py:",  # main() ran, as if the colon were not there
+            "23: alpha.py: names no function after ':'",
+        ),
+        (
+            "::run alpha alpha.py",
+            "::run alpha alpha.py:main:x",
+            "23: alpha.py:main:x: 'main:x' is not a function name",
+        ),
+        ("::code alpha.py#square", "::code alpha.py#", "21: alpha.py# names no section after '#'"),
     ],
 )
 def test_a_directive_or_value_that_cannot_be_honoured(journal, old, new, expected):
