@@ -360,14 +360,7 @@ class Checker:
         self.entries.append(info)
         raw_lines = raw.splitlines()
 
-        def line_of(key, item=None):
-            if key is not None:
-                for i, line in enumerate(raw_lines, 1):
-                    if f'"{key}:' in line:
-                        return i
-            return 1
-
-        self.check_front_matter(rel, nb.meta, line_of)
+        self.check_front_matter(rel, nb.meta, lambda key: notebook.key_line(raw_lines, key))
         cells = nb.node.cells
         if not any(c.cell_type == "markdown" and MORE in c.source for c in cells):
             self.report(rel, 1, f"no '{MORE}' in a Markdown cell: put one after the opening text")

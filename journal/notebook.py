@@ -97,6 +97,31 @@ def read(path: Path, rel: str | None = None) -> Notebook:
     return Notebook(Path(path), rel, node, meta, match.group(1) or "")
 
 
+def key_line(raw_lines: list[str], key: str | None) -> int:
+    """The line of the notebook file that holds the front matter's ``key:`` (1: not found)."""
+    if key is not None:
+        for i, line in enumerate(raw_lines, 1):
+            if f'"{key}:' in line:
+                return i
+    return 1
+
+
+def front_matter_problems(path: Path, rel: str, categories=None) -> list[JournalError]:
+    """What a build stops on in a notebook entry's front matter (the Markdown entries' rules,
+    ``frontmatter.validate(stopping=True)``), at its line in the notebook file. A notebook that
+    cannot be read at all is left to its execution, which reports it."""
+    try:
+        nb = read(path, rel)
+    except JournalError:
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    found = frontmatter.validate(
+        nb.meta, lambda key: key_line(lines, key), categories=categories, stopping=True
+    )
+    hint = "journal check lists every problem, those a build lets through too"
+    return [JournalError(message, Location(rel, line), hint=hint) for line, message in found]
+
+
 def cache_key(nb: Notebook, environment_key: str, snippets_dir: Path, root: Path) -> str:
     """What the executed notebook depends on: code cells, the snippet modules they import
     (transitively), the kernel and the journal's environment."""

@@ -73,6 +73,12 @@ class NotebookPage:
     error: JournalError | None = None
 
 
+def notebook_problems(path: Path, rel: str, categories=None) -> list[JournalError]:
+    """What a build stops on in a notebook entry's front matter, at its line in the file,
+    before it executes (``notebook.front_matter_problems``)."""
+    return notebook.front_matter_problems(path, rel, categories)
+
+
 def execute_notebook(journal: Journal, path: Path, lookup_only: bool = False):
     """(notebook, executed node or None, cached, seconds), or (error, None, False, seconds):
     through the journal's cache; ``lookup_only``: from the cache or not at all."""

@@ -248,6 +248,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.entries, self.errors, self.unexecuted_notebooks = {}, [], []
         self.told: set[str] = set()  # what the preview has logged in this build
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+        categories = tuple(self.identity.categories) if self.identity else None
+        for f in notebooks:  # before any executes (the blog would stop on it, naming no line)
+            for problem in publish.notebook_problems(
+                Path(f.abs_src_path), self._rel(f), categories
+            ):
+                self._fail(problem)
         first = self.serving and self.background is None and self.journal.execution == "cache"
         if first:
             self.background = background.Background(self.journal)
@@ -259,8 +265,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                     publish.execute_notebook, self.journal, Path(f.abs_src_path), first
                 )
                 for f in notebooks
+                if self.serving or not self.errors  # a build that will stop executes none
             }
-            categories = tuple(self.identity.categories) if self.identity else None
             posts, separator = _blog_posts(config)
             for file in files.documentation_pages():
                 text = file.content_string

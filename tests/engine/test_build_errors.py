@@ -200,3 +200,37 @@ def test_front_matter_the_blog_would_stop_on_is_said_at_its_line(tmp_path):
     )
     site.build(env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
     assert (site.root / "site" / "first" / "index.html").is_file()
+
+
+def test_a_notebooks_front_matter_is_said_at_its_line_before_it_executes(tmp_path):
+    """A notebook entry with a date that is a word executed (seconds of a kernel), then the
+    blog stopped on it naming the page it was made into, under the cache folder."""
+    import nbformat
+
+    site = journal_copy(tmp_path)
+    front = (site.root / "posts" / "entries" / "first.md").read_text(encoding="utf-8")
+    front = front.split("---\n")[1]
+    front = (
+        front.replace("date: 2026-11-01", "date: yesterday")
+        .replace("tags:\n  - fixture", "tags: fixture")
+        .replace("first", "explored")
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_raw_cell(f"---\n{front}---"),
+        nbformat.v4.new_markdown_cell("An exploration.\n\n<!-- more -->\n\nMore."),
+        nbformat.v4.new_code_cell("print(6 * 7)"),
+    ]
+    path = site.root / "posts" / "entries" / "explored.ipynb"
+    nbformat.write(nb, str(path))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    date_line = next(i for i, line in enumerate(lines, 1) if '"date: yesterday' in line)
+    tags_line = next(i for i, line in enumerate(lines, 1) if '"tags: fixture' in line)
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    reported(
+        proc,
+        f"posts/entries/explored.ipynb:{date_line}: date: 'yesterday' is not a date",
+        f"posts/entries/explored.ipynb:{tags_line}: tags: must be a list of words",
+    )
+    assert "Expected type" not in proc.stderr
+    assert "executed" not in proc.stderr  # neither the notebook nor any run
