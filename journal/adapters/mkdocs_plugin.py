@@ -277,9 +277,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 else:  # any page: MkDocs would say only "month must be..."
                     rejected = tuple(filter(None, [_front_matter_error(text, rel)]))
                 for problem in rejected:  # before anything runs, and before the blog reads it
-                    self._fail(problem)
-                if rejected:
-                    continue
+                    self._fail(problem)  # (its directives are still read: their problems too)
                 if "::" not in text and "{{" not in text:
                     continue
                 if draft:
