@@ -43,7 +43,7 @@ from .. import background, deps, frontmatter, glimpse, identity, publish
 from .. import page as page_module
 from ..check import unusable_folder
 from ..directives import Code, ParsedEntry, Run
-from ..errors import JournalError, Location
+from ..errors import JournalError, Location, did_you_mean
 from ..progress import Reporter
 from ..project import Journal
 from ..settings import EXECUTION_MODES, execution_from_environment
@@ -464,6 +464,7 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
     config.repo_url = ident.repo_url + "/"
     config.repo_name = ident.repository
     config.theme["language"] = ident.language
+    _translated(config, ident)
     pages = os.environ.get("JOURNAL_SITE_URL", "").strip()
     if pages and pages.rstrip("/") + "/" != ident.site_url and not serving:
         raise PluginError(
@@ -488,6 +489,33 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
         "discussions_url": ident.discussions_url,
         "no_comments": ident.no_comments,
     }
+
+
+def _translated(config, ident: identity.Identity) -> None:
+    """The theme must have the journal's language (Material: partials/languages/LANG.html), or
+    the first page stops the build with Jinja's TemplateNotFound and a traceback."""
+    name = f"partials/languages/{ident.language}.html"
+    dirs = [d for d in config.theme.dirs if os.path.isdir(os.path.join(d, "partials", "languages"))]
+    if not dirs or any(os.path.isfile(os.path.join(d, name)) for d in dirs):
+        return  # a theme without translations takes any language
+    known = sorted(
+        {
+            f[: -len(".html")]
+            for d in dirs
+            for f in os.listdir(os.path.join(d, "partials", "languages"))
+        }
+    )
+    try:
+        text = ident.path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    line = next((i for i, l in enumerate(text.splitlines(), 1) if l.startswith("language:")), 1)
+    close = did_you_mean(ident.language, known)
+    close = f" ({close})" if close else ""
+    raise PluginError(
+        f"journal: {identity.FILE}:{line}: language {ident.language!r} is not one the theme "
+        f"translates{close}; its languages: {', '.join(known)}"
+    )
 
 
 _front_matter_error = reread.front_matter_check(frontmatter.first_problem)  # the preview re-reads

@@ -236,3 +236,19 @@ def test_a_notebooks_front_matter_is_said_at_its_line_before_it_executes(tmp_pat
     )
     assert "Expected type" not in proc.stderr
     assert "executed" not in proc.stderr  # neither the notebook nor any run
+
+
+def test_a_language_the_theme_does_not_translate_is_said_at_its_line(tmp_path):
+    """It stopped the build at the first page with Jinja's TemplateNotFound and a traceback."""
+    site = journal_copy(tmp_path)
+    config = site.root / "journal.yml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^language: .*\n", "", text).replace("title:", "language: pt-br\ntitle:", 1)
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("language: pt-br") + 1
+    proc = site.build(ok=False, env={"JOURNAL_CACHE_DIR": str(tmp_path / "cache")})
+    assert (
+        f"journal.yml:{line}: language 'pt-br' is not one the theme translates (did you mean "
+        "`pt-BR`?); its languages: af, ar," in proc.stderr
+    ), proc.stderr[-2000:]
+    assert "TemplateNotFound" not in proc.stderr
