@@ -12,7 +12,7 @@ from pathlib import Path
 from journal import frontmatter
 
 ADAPTER = Path(__file__).resolve().parents[2] / "journal" / "adapters" / "mkdocs_plugin.py"
-CONFIGURATION = {"on_config", "apply_identity"}
+CONFIGURATION = {"on_config", "apply_identity", "_translated"}  # journal.yml, mkdocs.yml
 
 
 def functions(tree: ast.Module):
