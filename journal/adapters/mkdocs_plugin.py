@@ -26,6 +26,7 @@ still work. ``JOURNAL_CACHE_DIR=PATH`` puts the cache elsewhere (shared by sever
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import threading
@@ -126,6 +127,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.journal: Journal | None = None
         self.entries: dict[str, ParsedEntry] = {}
         self.outcome: dict = {}
+        self.outcome_marks: dict[str, tuple] = {}  # page -> its runs' outcomes (_mark_changed)
         self.errors: list[JournalError] = []
         self.told: set[str] = set()
         self.notebook_pages: set[str] = set()
@@ -373,9 +375,19 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         output; an entry must also be rebuilt when a snippet it shows or runs (or a module that
         one imports) was saved after the page was last written."""
         newest: dict[str, float] = {}  # snippet -> the latest time it or a module it imports
+        outcomes, self.outcome_marks = self.outcome_marks, {}
         for src_uri, entry in self.entries.items():  # was saved (one look per snippet)
+            # ... or when what its runs gave changed: a module a snippet imports was deleted,
+            # a file named by inputs= changed (no snippet was saved)
+            marks = tuple(
+                _outcome_mark(self.outcome.get((entry.path, run.name))) for run in entry.runs
+            )
+            self.outcome_marks[src_uri] = marks
             file = files.get_file_from_path(src_uri)
             if file is None or not file.abs_dest_path or not os.path.isfile(file.abs_dest_path):
+                continue
+            if outcomes.get(src_uri, marks) != marks:
+                file.is_modified = lambda: True
                 continue
             built = os.path.getmtime(file.abs_dest_path)
             for d in entry.directives:
@@ -384,7 +396,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 if d.file not in newest:
                     path = self.journal.snippets_dir / d.file
                     sources = deps.local_sources(path) if path.is_file() else []
-                    newest[d.file] = max(map(os.path.getmtime, sources), default=0.0)
+                    # a snippet deleted since: the page must say so
+                    newest[d.file] = max(map(os.path.getmtime, sources), default=math.inf)
                 if newest[d.file] > built:
                     file.is_modified = lambda: True
                     break
@@ -489,6 +502,16 @@ def apply_identity(config, ident: identity.Identity, serving: bool = False) -> N
         "discussions_url": ident.discussions_url,
         "no_comments": ident.no_comments,
     }
+
+
+def _outcome_mark(result) -> str | None:
+    """What a page shows of a run's outcome, in short: the key of its result, its error, or
+    that it is pending (None: not run in this build)."""
+    if result is None:
+        return None
+    if isinstance(result, JournalError):
+        return f"error: {result}"
+    return getattr(result, "key", None) or type(result).__name__
 
 
 def _translated(config, ident: identity.Identity) -> None:

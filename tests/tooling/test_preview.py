@@ -202,6 +202,26 @@ def test_a_failing_snippet_shows_its_error_and_the_server_keeps_running(preview)
     assert "could not be built" not in preview.get("/first/")[1]
 
 
+def test_a_deleted_snippet_or_module_it_imports_shows_in_the_page(preview):
+    """No saved file is newer than the page when one is deleted: the page kept its numbers,
+    as if the code were still there."""
+    value = next(_values)
+    preview.save("snippets/beta_helper.py", f"VALUE = {value}\n")
+    preview.save("snippets/beta.py", BETA.format(value="beta_helper.VALUE"))
+    beta = (preview.root / "snippets" / "beta.py").read_text(encoding="utf-8")
+    preview.save("snippets/beta.py", "import beta_helper\n" + beta)
+    preview.wait_for("/first/", f"beta says {value}.")
+    (preview.root / "snippets" / "beta_helper.py").unlink()
+    preview.wait_for("/first/", "No module named &#x27;beta_helper&#x27;")  # escaped
+    (preview.root / "snippets" / "beta.py").unlink()
+    preview.wait_for("/first/", "snippet snippets/beta.py not found")
+    value = next(_values)
+    preview.save("snippets/beta.py", BETA.format(value=value))
+    preview.wait_for("/first/", f"beta says {value}.")
+    assert "could not be built" not in preview.get("/first/")[1]
+    assert preview.proc.poll() is None
+
+
 def test_nothing_lands_in_watched_folders_and_nothing_loops(preview):
     def listing():
         return sorted(
