@@ -135,6 +135,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.dirty = False
         self.identity: identity.Identity | None = None
         self.identity_changed = False  # since the preview's previous build: rebuild every page
+        self.written_identity: identity.Identity | None = None
         # The preview's first build does not wait for the runs (journal/background.py); the build
         # after they finish rebuilds every page (a --dirty preview would keep the placeholders).
         self.background: background.Background | None = None
@@ -150,14 +151,16 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     @event_priority(100)  # before the other plugins read the name, language and categories
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
-        previous, self.identity = self.identity, None
+        self.identity = None
         if (root / identity.FILE).is_file():  # without one, the engine runs entries and no more
             try:
                 self.identity = identity.load(root)
             except JournalError as err:
                 raise PluginError(f"journal: {err}") from None
             apply_identity(config, self.identity, serving=self.serving)
-        self.identity_changed = previous is not None and previous != self.identity
+        # against the identity of the last build that was written: a save that broke
+        # journal.yml and the save that mended it are one change
+        self.identity_changed = self.written_identity not in (None, self.identity)
         try:
             execution = execution_from_environment(self.config.execution_mode)
         except JournalError as err:
@@ -210,6 +213,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     @event_priority(-100)  # after every hook that fills the site caches (the math font's)
     def on_post_build(self, *, config):
+        self.written_identity = self.identity
         if not self.serving:  # the preview writes them when it stops: a save waited 0.4 s on it
             site_cache.save_all()
         if self.placeholders and self.background.thread is None:  # the preview's first build

@@ -270,6 +270,24 @@ def test_a_saved_journal_yml_changes_every_page(preview):
     preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
 
 
+def test_a_journal_yml_broken_then_mended_with_a_new_title_changes_every_page(preview):
+    """The broken save's build stops; the mending save's must compare with the identity the
+    pages were last written with (it compared with none, and the pages kept the old title)."""
+    path = "journal.yml"
+    text = (preview.root / path).read_text(encoding="utf-8")
+    _, start = preview.save(path, text.replace("title: Fixture journal", "title: [Fixture"))
+    preview.wait_for_log(r"journal\.yml:\d+: not valid YAML", start)
+    title = f"Mended journal {next(_values)}"
+    preview.save(path, text.replace("title: Fixture journal", f"title: {title}"))
+    try:
+        preview.wait_for("/first/", f"<title>First entry - {title}</title>")
+        preview.wait_for("/", f"<title>{title}</title>")
+    finally:
+        preview.save(path, text)
+    preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
+    assert preview.proc.poll() is None
+
+
 def test_stopping_it_with_sigterm_removes_its_temporary_site(preview):
     """A process manager's SIGTERM ends the preview as Ctrl-C does, so mkdocs removes the
     temporary site it served from (this runs last: it stops the module's server)."""
