@@ -255,11 +255,13 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.told: set[str] = set()  # what the preview has logged in this build
         notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
         categories = tuple(self.identity.categories) if self.identity else None
-        for f in notebooks:  # before any executes (the blog would stop on it, naming no line)
-            for problem in publish.notebook_problems(
-                Path(f.abs_src_path), self._rel(f), categories
-            ):
-                self._fail(problem)
+        posts, separator = _blog_posts(config)
+        for f in notebooks:  # an entry's, before any executes (the blog would stop naming no line)
+            if posts is not None and f.src_uri.startswith(posts):
+                for problem in publish.notebook_problems(
+                    Path(f.abs_src_path), self._rel(f), categories
+                ):
+                    self._fail(problem)
         first = self.serving and self.background is None and self.journal.execution == "cache"
         if first:
             self.background = background.Background(self.journal)
@@ -273,7 +275,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 for f in notebooks
                 if self.serving or not self.errors  # a build that will stop executes none
             }
-            posts, separator = _blog_posts(config)
             for file in files.documentation_pages():
                 text = file.content_string
                 rel = self._rel(file)
