@@ -67,12 +67,15 @@ class Notebook:
         return [c.source for c in self.node.cells if c.cell_type == "code"]
 
 
-def read(path: Path, rel: str | None = None) -> Notebook:
-    """Read the notebook at ``path`` and its front matter cell; raise a JournalError if either
-    is missing or broken."""
+def read(path: Path, rel: str | None = None, text: str | None = None) -> Notebook:
+    """Read the notebook at ``path`` (whose ``text`` may be given, already read) and its front
+    matter cell; raise a JournalError if either is missing or broken."""
     rel = rel or str(path)
     try:
-        node = nbformat.read(str(path), as_version=4)
+        if text is None:
+            node = nbformat.read(str(path), as_version=4)
+        else:
+            node = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a broken file
         raise JournalError(f"cannot read the notebook: {exc}", Location(rel, 1)) from None
     cells = node.cells
@@ -106,15 +109,16 @@ def key_line(raw_lines: list[str], key: str | None) -> int:
     return 1
 
 
-def front_matter_problems(path: Path, rel: str, categories=None) -> list[JournalError]:
-    """What a build stops on in a notebook entry's front matter (the Markdown entries' rules,
-    ``frontmatter.validate(stopping=True)``), at its line in the notebook file. A notebook that
-    cannot be read at all is left to its execution, which reports it."""
+def front_matter_problems(text: str, rel: str, categories=None) -> list[JournalError]:
+    """What a build stops on in the front matter of the notebook entry whose file holds
+    ``text`` (the Markdown entries' rules, ``frontmatter.validate(stopping=True)``), at its line
+    in the file. A notebook that cannot be read at all is left to its execution, which
+    reports it."""
     try:
-        nb = read(path, rel)
+        nb = read(Path(rel), rel, text)
     except JournalError:
         return []
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = text.splitlines()
     found = frontmatter.validate(
         nb.meta, lambda key: key_line(lines, key), categories=categories, stopping=True
     )

@@ -73,10 +73,10 @@ class NotebookPage:
     error: JournalError | None = None
 
 
-def notebook_problems(path: Path, rel: str, categories=None) -> list[JournalError]:
-    """What a build stops on in a notebook entry's front matter, at its line in the file,
-    before it executes (``notebook.front_matter_problems``)."""
-    return notebook.front_matter_problems(path, rel, categories)
+def notebook_problems(text: str, rel: str, categories=None) -> tuple[JournalError, ...]:
+    """What a build stops on in the front matter of a notebook entry (the file's ``text``), at
+    its line in the file, before it executes (``notebook.front_matter_problems``)."""
+    return tuple(notebook.front_matter_problems(text, rel, categories))
 
 
 def execute_notebook(journal: Journal, path: Path, lookup_only: bool = False):

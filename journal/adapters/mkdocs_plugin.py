@@ -258,9 +258,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         posts, separator = _blog_posts(config)
         for f in notebooks:  # an entry's, before any executes (the blog would stop naming no line)
             if posts is not None and f.src_uri.startswith(posts):
-                for problem in publish.notebook_problems(
-                    Path(f.abs_src_path), self._rel(f), categories
-                ):
+                for problem in _notebook_errors(f.content_string, self._rel(f), categories):
                     self._fail(problem)
         first = self.serving and self.background is None and self.journal.execution == "cache"
         if first:
@@ -591,6 +589,7 @@ def _post_problems(text: str, rel: str, categories, separator) -> tuple[JournalE
     return tuple(found)
 
 
+_notebook_errors = reread.front_matter_check(publish.notebook_problems)  # kept by text too
 _post_errors = reread.front_matter_check(_post_problems)  # kept by text, as the check above
 
 
