@@ -258,15 +258,18 @@ def test_listing_pages_keep_every_entry_after_a_save(preview):
 def test_a_saved_journal_yml_changes_every_page(preview):
     """The identity is read at every rebuild: a new title shows on the pages (all of them, even
     in the mode that rebuilds only changed pages)."""
-    path = "journal.yml"
-    text = (preview.root / path).read_text(encoding="utf-8")
-    title = f"Renamed journal {next(_values)}"
-    preview.save(path, text.replace("title: Fixture journal", f"title: {title}"))
+    text = (preview.root / "journal.yml").read_text(encoding="utf-8")
+    retitled(preview, text, f"Renamed journal {next(_values)}")
+
+
+def retitled(preview, text: str, title: str) -> None:
+    """Save journal.yml's ``text`` with ``title``, see every page take it, then save ``text``."""
+    preview.save("journal.yml", text.replace("title: Fixture journal", f"title: {title}"))
     try:
         preview.wait_for("/first/", f"<title>First entry - {title}</title>")
         preview.wait_for("/", f"<title>{title}</title>")
     finally:
-        preview.save(path, text)
+        preview.save("journal.yml", text)
     preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
 
 
@@ -277,14 +280,7 @@ def test_a_journal_yml_broken_then_mended_with_a_new_title_changes_every_page(pr
     text = (preview.root / path).read_text(encoding="utf-8")
     _, start = preview.save(path, text.replace("title: Fixture journal", "title: [Fixture"))
     preview.wait_for_log(r"journal\.yml:\d+: not valid YAML", start)
-    title = f"Mended journal {next(_values)}"
-    preview.save(path, text.replace("title: Fixture journal", f"title: {title}"))
-    try:
-        preview.wait_for("/first/", f"<title>First entry - {title}</title>")
-        preview.wait_for("/", f"<title>{title}</title>")
-    finally:
-        preview.save(path, text)
-    preview.wait_for("/first/", "<title>First entry - Fixture journal</title>")
+    retitled(preview, text, f"Mended journal {next(_values)}")
     assert preview.proc.poll() is None
 
 
